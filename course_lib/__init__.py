@@ -1,0 +1,7 @@
+"""course_lib: the NumPy library behind Momentum, Hands-On.
+
+Modules: ``optim`` (optimizers), ``schedules``, ``problems``, ``run``,
+``theory`` (closed forms for quadratics) and ``plots``.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,525 @@
+"""Optimizers as small composable transformations over NumPy arrays.
+
+An optimizer is a :class:`Transformation`: a pair of pure functions
+
+    init(params) -> state
+    update(grads, state, params) -> (updates, new_state)
+
+plus ``query(params, state)``, the point where the next gradient should be
+taken (the current parameters, except for Nesterov's look-ahead). State is a
+small named tuple of arrays; nothing mutates itself. The parameters move by
+
+    params <- params - updates
+
+so ``updates`` is the step taken downhill, as in ``x <- x - v``.
+
+Small transformations compose with :func:`chain`, and the order of the pieces
+is the algorithm. The three momentum conventions differ only in where the
+learning rate sits and how the new gradient is weighted::
+
+    classical  chain(scale_by_learning_rate(lr), trace(beta))
+               v <- beta*v + lr*g;        x <- x - v
+    PyTorch    chain(trace(beta, dampening, buffer_start="first_gradient"),
+                     scale_by_learning_rate(lr))
+               v <- beta*v + (1-d)*g;     x <- x - lr*v
+    averaging  chain(trace(beta, averaging=True), scale_by_learning_rate(lr))
+               v <- beta*v + (1-beta)*g;  x <- x - lr*v
+
+Hyperparameters
+---------------
+Every hyperparameter may be
+
+- a float;
+- an array whose shape is a prefix of the parameters' shape, so that a
+  learning rate of shape ``(n,)`` gives each of ``n`` runs of parameters
+  ``(n, dim)`` its own value (one call runs a whole grid);
+- a schedule: a function of the step count (0 for the first update)
+  returning a float or such an array.
+
+The allowed values of each are stated once, in ``ALLOWED`` below, and every
+error names the parameter, the value given and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+Array = np.ndarray
+HyperParameter = float | Array | Callable[[int], Any]
+
+# What each hyperparameter may be: (description, element-wise test).
+ALLOWED: dict[str, tuple[str, Callable[[Array], Array]]] = {
+    "learning_rate": (
+        "a finite number > 0",
+        lambda v: np.isfinite(v) & (v > 0),
+    ),
+    "beta": (
+        "a finite number (beta >= 1 is accepted: it never converges on a "
+        "quadratic, and the lessons show why)",
+        np.isfinite,
+    ),
+    "averaging beta": (
+        "a number with 0 <= beta < 1 (the averaging form divides the "
+        "gradient's weight by 1 - beta)",
+        lambda v: np.isfinite(v) & (v >= 0) & (v < 1),
+    ),
+    "dampening": ("a finite number", np.isfinite),
+    "weight_decay": (
+        "a finite number >= 0",
+        lambda v: np.isfinite(v) & (v >= 0),
+    ),
+    "rescale": ("a finite number", np.isfinite),
+}
+
+
+# ---------------------------------------------------------------------------
+# Hyperparameters: floats, arrays over a leading batch axis, or schedules.
+
+
+class Hyper:
+    """One hyperparameter: validated once if fixed, at each step if scheduled."""
+
+    def __init__(self, name: str, value: HyperParameter, rule: str | None = None):
+        self.name = name
+        self.rule = rule or name
+        self.schedule = value if callable(value) else None
+        self.fixed = None if callable(value) else self._validated(value, None)
+
+    def at(self, count: int, params: Array) -> float | Array:
+        """The value at step ``count``, shaped to broadcast against ``params``."""
+        if self.schedule is None:
+            value = self.fixed
+        else:
+            value = self._validated(self.schedule(count), count)
+        return _align(self.name, value, params.shape)
+
+    def check_shape(self, params: Array) -> None:
+        """Raise now, not mid-run, when a fixed array cannot broadcast."""
+        if self.fixed is not None:
+            _align(self.name, self.fixed, params.shape)
+
+    def _validated(self, value: Any, count: int | None) -> float | Array:
+        what = (
+            self.name
+            if count is None
+            else (f"the {self.name} schedule, at step {count}, returned")
+        )
+        description, test = ALLOWED[self.rule]
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{what}={value!r} is not allowed; allowed: {description}, "
+                "an array of such numbers, or a function of the step count"
+            ) from None
+        if not np.all(test(array)):
+            bad = array if array.ndim == 0 else array[~test(array)][0]
+            raise ValueError(
+                f"{what}={float(bad)!r} is not allowed; allowed: {description}"
+            )
+        return float(array) if array.ndim == 0 else array
+
+
+def _align(name: str, value: float | Array, shape: tuple[int, ...]) -> float | Array:
+    if isinstance(value, float):
+        return value
+    if value.shape != shape[: value.ndim] or value.ndim > len(shape):
+        raise ValueError(
+            f"{name} has shape {value.shape}, which does not match the parameters' "
+            f"shape {shape}; allowed: a float, or an array whose shape is a prefix "
+            f"of {shape} (one value per run along the leading axes)"
+        )
+    return value.reshape(value.shape + (1,) * (len(shape) - value.ndim))
+
+
+# ---------------------------------------------------------------------------
+# Transformations and their state.
+
+
+def _here(params: Array, state: Any) -> Array:
+    return params
+
+
+class Transformation(NamedTuple):
+    """A gradient transformation: ``init``, ``update`` and ``query``.
+
+    ``query(params, state)`` returns the point where the next gradient is
+    to be taken; it is ``params`` itself for every method but Nesterov's
+    look-ahead.
+    """
+
+    init: Callable[[Array], Any]
+    update: Callable[[Array, Any, Array], tuple[Array, Any]]
+    query: Callable[[Array, Any], Array] = _here
+
+
+class EmptyState(NamedTuple):
+    """The state of a transformation that remembers nothing."""
+
+
+class CountState(NamedTuple):
+    """The number of updates made so far (the step count of schedules)."""
+
+    count: int
+
+
+class VelocityState(NamedTuple):
+    """A step count and the velocity (momentum buffer), one per parameter."""
+
+    count: int
+    velocity: Array
+
+
+def apply_updates(params: Array, updates: Array) -> Array:
+    """Return ``params - updates``: take the step. The input is not changed."""
+    return params - updates
+
+
+def chain(*transforms: Transformation) -> Transformation:
+    """Apply transformations one after the other; the order is the algorithm.
+
+    The gradient enters the first transformation; what each returns is
+    passed to the next; what the last returns is the step taken.
+    """
+
+    def init(params):
+        return tuple(t.init(params) for t in transforms)
+
+    def update(grads, state, params):
+        updates, new_state = grads, []
+        for transform, inner in zip(transforms, state, strict=True):
+            updates, inner = transform.update(updates, inner, params)
+            new_state.append(inner)
+        return updates, tuple(new_state)
+
+    def query(params, state):
+        for transform, inner in zip(transforms, state, strict=True):
+            params = transform.query(params, inner)
+        return params
+
+    return Transformation(init, update, query)
+
+
+def scale_by_learning_rate(learning_rate: HyperParameter) -> Transformation:
+    """Multiply the incoming gradient (or velocity) by the learning rate.
+
+    Notes
+    -----
+    updates = lr_k * g, where lr_k is the learning rate at step k.
+    """
+    lr = Hyper("learning_rate", learning_rate)
+
+    def init(params):
+        lr.check_shape(params)
+        return CountState(count=0)
+
+    def update(grads, state, params):
+        return lr.at(state.count, params) * grads, CountState(state.count + 1)
+
+    return Transformation(init, update)
+
+
+def trace(
+    beta: HyperParameter,
+    *,
+    dampening: HyperParameter = 0.0,
+    averaging: bool = False,
+    buffer_start: str = "zero",
+    nesterov: bool = False,
+    rescale: HyperParameter | None = None,
+) -> Transformation:
+    """Accumulate incoming gradients into a velocity that decays by ``beta``.
+
+    Parameters
+    ----------
+    beta : float, array or schedule
+        How much of the velocity survives each step. Any finite value is
+        accepted; beta >= 1 never converges on a quadratic.
+    dampening : float, array or schedule
+        The new gradient enters with weight ``1 - dampening``.
+    averaging : bool
+        Use ``dampening = beta``, so the velocity is a weighted average of
+        past gradients. Then beta must satisfy 0 <= beta < 1.
+    buffer_start : {"zero", "first_gradient"}
+        ``"zero"`` starts the velocity at 0. ``"first_gradient"`` sets it
+        to the first gradient, undamped, as PyTorch does.
+    nesterov : bool
+        Return ``g + beta * v`` (the reformulated Nesterov step, which needs
+        the gradient at the current point only) instead of ``v``.
+    rescale : float, array or schedule, optional
+        Multiply the velocity by this before decaying it. With the ratio of
+        consecutive learning rates, this is the momentum correction.
+
+    Notes
+    -----
+    v <- beta * (rescale * v) + (1 - dampening) * g
+    updates = v, or g + beta * v with nesterov
+    """
+    if buffer_start not in ("zero", "first_gradient"):
+        raise ValueError(
+            f"buffer_start={buffer_start!r} is not allowed; "
+            "allowed: 'zero' or 'first_gradient'"
+        )
+    beta = Hyper("beta", beta, "averaging beta" if averaging else "beta")
+    dampening = beta if averaging else Hyper("dampening", dampening)
+    rescale = None if rescale is None else Hyper("rescale", rescale)
+
+    def init(params):
+        for hyper in (beta, dampening, rescale):
+            if hyper is not None:
+                hyper.check_shape(params)
+        return VelocityState(count=0, velocity=np.zeros_like(params, dtype=float))
+
+    def update(grads, state, params):
+        k, velocity = state.count, state.velocity
+        b = beta.at(k, params)
+        if k == 0 and buffer_start == "first_gradient":
+            velocity = grads.astype(float)
+        else:
+            if rescale is not None:
+                velocity = rescale.at(k, params) * velocity
+            velocity = b * velocity + (1 - dampening.at(k, params)) * grads
+        updates = grads + b * velocity if nesterov else velocity
+        return updates, VelocityState(k + 1, velocity)
+
+    return Transformation(init, update)
+
+
+def add_decayed_weights(weight_decay: HyperParameter) -> Transformation:
+    """Add ``weight_decay * params`` to the gradient (L2 regularisation).
+
+    Notes
+    -----
+    g <- g + weight_decay * x
+    """
+    wd = Hyper("weight_decay", weight_decay)
+
+    def init(params):
+        wd.check_shape(params)
+        return CountState(count=0)
+
+    def update(grads, state, params):
+        return grads + wd.at(state.count, params) * params, CountState(state.count + 1)
+
+    return Transformation(init, update)
+
+
+def negate() -> Transformation:
+    """Flip the sign of the gradient, to climb instead of descend."""
+
+    def init(params):
+        return EmptyState()
+
+    def update(grads, state, params):
+        return -grads, state
+
+    return Transformation(init, update)
+
+
+def lookahead_momentum(
+    learning_rate: HyperParameter, beta: HyperParameter
+) -> Transformation:
+    """Nesterov's method as a look-ahead: the gradient is taken ahead of x.
+
+    The velocity carries the learning rate, as in the classical form.
+
+    Notes
+    -----
+    v <- beta * v + lr * grad(x - beta * v)
+    x <- x - v
+    """
+    lr = Hyper("learning_rate", learning_rate)
+    beta = Hyper("beta", beta)
+
+    def init(params):
+        lr.check_shape(params)
+        beta.check_shape(params)
+        return VelocityState(count=0, velocity=np.zeros_like(params, dtype=float))
+
+    def query(params, state):
+        return params - beta.at(state.count, params) * state.velocity
+
+    def update(grads, state, params):
+        k = state.count
+        velocity = beta.at(k, params) * state.velocity + lr.at(k, params) * grads
+        return velocity, VelocityState(k + 1, velocity)
+
+    return Transformation(init, update, query)
+
+
+# ---------------------------------------------------------------------------
+# The optimizers of the course: short recipes built from the pieces above.
+
+
+def gradient_descent(learning_rate: HyperParameter) -> Transformation:
+    """Plain gradient descent.
+
+    Notes
+    -----
+    x <- x - lr * g
+    """
+    return scale_by_learning_rate(learning_rate)
+
+
+def momentum_classical(
+    learning_rate: HyperParameter,
+    beta: HyperParameter,
+    *,
+    nesterov: bool = False,
+    momentum_correction: bool = False,
+) -> Transformation:
+    """Momentum in the classical form (Polyak's heavy ball).
+
+    The velocity is measured in units of distance: it already contains the
+    learning rate. When the learning rate changes mid-run, the old velocity
+    keeps the old rate; ``momentum_correction=True`` rescales it by
+    lr_k / lr_(k-1), which makes this form agree with the PyTorch form.
+
+    Notes
+    -----
+    v <- beta * v + lr * g
+    x <- x - v          (with nesterov: x <- x - (beta * v + lr * g))
+    """
+    rescale = None
+    if momentum_correction and callable(learning_rate):
+        rescale = _ratio_of_consecutive(learning_rate)
+    return chain(
+        scale_by_learning_rate(learning_rate),
+        trace(beta, nesterov=nesterov, rescale=rescale),
+    )
+
+
+def momentum_pytorch(
+    learning_rate: HyperParameter,
+    momentum: HyperParameter = 0.0,
+    *,
+    dampening: HyperParameter = 0.0,
+    weight_decay: HyperParameter = 0.0,
+    nesterov: bool = False,
+    maximize: bool = False,
+) -> Transformation:
+    """Momentum in the form of ``torch.optim.SGD``, step for step.
+
+    The buffer is set to the first gradient (so dampening skips step one);
+    the learning rate multiplies the buffer when the step is taken, so a
+    change of learning rate acts at once on the whole velocity. PyTorch
+    rejects momentum < 0; this course accepts it, to show what it does.
+
+    Notes
+    -----
+    g <- -g if maximize;   g <- g + weight_decay * x
+    v <- g at step 1, then v <- momentum * v + (1 - dampening) * g
+    x <- x - lr * v     (with nesterov: x <- x - lr * (g + momentum * v))
+    """
+    if nesterov and (_is_zero(momentum, False) or not _is_zero(dampening, True)):
+        raise ValueError(
+            f"nesterov=True with momentum={momentum!r} and dampening={dampening!r} "
+            "is not allowed; allowed: nesterov needs momentum != 0 and dampening 0"
+        )
+    pieces = [negate()] if maximize else []
+    if not _is_zero(weight_decay, False):
+        pieces.append(add_decayed_weights(weight_decay))
+    if not _is_zero(momentum, False):
+        pieces.append(
+            trace(
+                momentum,
+                dampening=dampening,
+                buffer_start="first_gradient",
+                nesterov=nesterov,
+            )
+        )
+    pieces.append(scale_by_learning_rate(learning_rate))
+    return chain(*pieces)
+
+
+def momentum_averaging(
+    learning_rate: HyperParameter, beta: HyperParameter
+) -> Transformation:
+    """Momentum in the averaging form: the velocity is an average gradient.
+
+    At a constant learning rate this equals the classical form with the
+    learning rate lr * (1 - beta). This is the first moment of Adam.
+
+    Notes
+    -----
+    v <- beta * v + (1 - beta) * g
+    x <- x - lr * v
+    """
+    return chain(trace(beta, averaging=True), scale_by_learning_rate(learning_rate))
+
+
+def nesterov(learning_rate: HyperParameter, beta: HyperParameter) -> Transformation:
+    """Nesterov's method, reformulated to need the gradient at x only.
+
+    The iterates are the look-ahead points of :func:`lookahead_momentum`.
+
+    Notes
+    -----
+    v <- beta * v + lr * g
+    x <- x - (beta * v + lr * g)
+    """
+    return momentum_classical(learning_rate, beta, nesterov=True)
+
+
+CONVENTIONS = ("classical", "pytorch", "averaging")
+
+
+def equivalent_learning_rate(
+    learning_rate: float, beta: float, convention: str
+) -> float:
+    """The learning rate that makes ``convention`` take the classical steps.
+
+    At a constant learning rate, the classical form with ``learning_rate``,
+    the PyTorch form (no dampening) with the same rate, and the averaging
+    form with ``learning_rate / (1 - beta)`` produce identical iterates.
+    """
+    _check_convention(convention)
+    if convention == "averaging":
+        Hyper("beta", beta, "averaging beta")
+        return learning_rate / (1.0 - beta)
+    return learning_rate
+
+
+def convert_velocity(
+    velocity: Array, source: str, target: str, learning_rate: float, beta: float
+) -> Array:
+    """Express a velocity of one convention in another, for the same steps.
+
+    ``learning_rate`` is the classical form's; each form's own rate follows
+    from :func:`equivalent_learning_rate`. The step taken is v in the
+    classical form and (its own rate) * v in the other two, so the velocity
+    is rescaled by the ratio of those factors.
+    """
+
+    def step_per_unit_velocity(convention: str) -> float:
+        if convention == "classical":
+            return 1.0
+        return equivalent_learning_rate(learning_rate, beta, convention)
+
+    factor = step_per_unit_velocity(source) / step_per_unit_velocity(target)
+    return np.asarray(velocity, dtype=float) * factor
+
+
+def _check_convention(convention: str) -> None:
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"convention={convention!r} is not allowed; allowed: one of {CONVENTIONS}"
+        )
+
+
+def _ratio_of_consecutive(schedule: Callable[[int], Any]) -> Callable[[int], Any]:
+    def ratio(count: int):
+        if count == 0:
+            return 1.0
+        return np.asarray(schedule(count), float) / np.asarray(schedule(count - 1))
+
+    return ratio
+
+
+def _is_zero(value: HyperParameter, when_scheduled: bool) -> bool:
+    if callable(value):
+        return when_scheduled
+    return bool(np.all(np.asarray(value) == 0))

@@ -1,0 +1,206 @@
+"""Loss surfaces with exact gradients.
+
+Every problem has ``value(x)`` and ``grad(x)`` that accept arrays of shape
+``(..., dim)``: one point, or a whole batch of points at once. Each knows its
+minimizer, its minimum value and a window that frames it for plotting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def _as_points(x: Array, dim: int, name: str) -> Array:
+    points = np.asarray(x, dtype=float)
+    if points.ndim == 0 or points.shape[-1] != dim:
+        raise ValueError(
+            f"x has shape {points.shape}, which {name} cannot take; "
+            f"allowed: an array of shape (..., {dim})"
+        )
+    return points
+
+
+def rowwise_dot(a: Array, b: Array) -> Array:
+    """The dot product of matching rows: sum over the last axis of a * b.
+
+    A product with a vector of ones gives the same sum as np.sum(..., axis=-1)
+    and is several times faster when the last axis is short, as it is here.
+    """
+    return (a * b) @ np.ones(a.shape[-1])
+
+
+def rotation_2d(angle: float) -> Array:
+    """The 2×2 matrix that rotates the plane by ``angle`` radians."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s], [s, c]])
+
+
+@dataclass(frozen=True)
+class Quadratic:
+    """f(x) = ½ (x - x*)ᵀ A (x - x*), with A = R diag(eigenvalues) Rᵀ.
+
+    Parameters
+    ----------
+    eigenvalues : array of float
+        The curvatures along the principal axes; all must be > 0.
+    rotation : array, optional
+        An orthogonal matrix R whose columns are the principal axes.
+        The identity by default.
+    minimizer : array, optional
+        The point x*; the origin by default.
+
+    Examples
+    --------
+    >>> ravine = Quadratic.from_condition_number(100.0)
+    >>> ravine.eigenvalues
+    array([  1., 100.])
+    """
+
+    eigenvalues: Array
+    rotation: Array | None = None
+    minimizer: Array | None = None
+    hessian: Array = field(init=False, repr=False)
+
+    def __post_init__(self):
+        eigenvalues = np.asarray(self.eigenvalues, dtype=float)
+        if eigenvalues.ndim != 1 or not np.all(np.isfinite(eigenvalues)):
+            raise ValueError(
+                f"eigenvalues={self.eigenvalues!r} is not allowed; "
+                "allowed: a one-dimensional array of finite numbers > 0"
+            )
+        if not np.all(eigenvalues > 0):
+            raise ValueError(
+                f"eigenvalues={self.eigenvalues!r} is not allowed; "
+                "allowed: numbers > 0 (a positive definite quadratic)"
+            )
+        dim = eigenvalues.size
+        rotation = (
+            np.eye(dim)
+            if self.rotation is None
+            else np.asarray(self.rotation, dtype=float)
+        )
+        if rotation.shape != (dim, dim) or not np.allclose(
+            rotation.T @ rotation, np.eye(dim), atol=1e-10
+        ):
+            raise ValueError(
+                f"rotation with shape {rotation.shape} is not allowed; "
+                f"allowed: an orthogonal matrix of shape ({dim}, {dim})"
+            )
+        minimizer = (
+            np.zeros(dim)
+            if self.minimizer is None
+            else np.asarray(self.minimizer, dtype=float)
+        )
+        if minimizer.shape != (dim,):
+            raise ValueError(
+                f"minimizer has shape {minimizer.shape}; allowed: shape ({dim},)"
+            )
+        object.__setattr__(self, "eigenvalues", eigenvalues)
+        object.__setattr__(self, "rotation", rotation)
+        object.__setattr__(self, "minimizer", minimizer)
+        hessian = rotation @ np.diag(eigenvalues) @ rotation.T
+        object.__setattr__(self, "hessian", hessian)
+
+    @classmethod
+    def from_condition_number(
+        cls, kappa: float, dim: int = 2, angle: float = 0.0, smallest: float = 1.0
+    ) -> Quadratic:
+        """A quadratic with eigenvalues spread evenly (in log scale) over
+        [smallest, kappa * smallest]; in 2-D, rotated by ``angle`` radians."""
+        if not (np.isfinite(kappa) and kappa >= 1):
+            raise ValueError(
+                f"kappa={kappa!r} is not allowed; allowed: a finite number >= 1"
+            )
+        if not (isinstance(dim, int) and dim >= 1):
+            raise ValueError(f"dim={dim!r} is not allowed; allowed: an integer >= 1")
+        eigenvalues = smallest * np.geomspace(1.0, kappa, dim)
+        rotation = rotation_2d(angle) if dim == 2 else None
+        return cls(eigenvalues, rotation)
+
+    @property
+    def dim(self) -> int:
+        return self.eigenvalues.size
+
+    @property
+    def condition_number(self) -> float:
+        return float(self.eigenvalues.max() / self.eigenvalues.min())
+
+    @property
+    def minimum_value(self) -> float:
+        return 0.0
+
+    @property
+    def window(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x_min, x_max), (y_min, y_max)) that frames the start points."""
+        cx, cy = self.minimizer[:2]
+        return (cx - 2.0, cx + 2.0), (cy - 2.0, cy + 2.0)
+
+    def value(self, x: Array) -> Array:
+        d = _as_points(x, self.dim, "this quadratic") - self.minimizer
+        return 0.5 * rowwise_dot(d, d @ self.hessian)
+
+    def grad(self, x: Array) -> Array:
+        d = _as_points(x, self.dim, "this quadratic") - self.minimizer
+        return d @ self.hessian
+
+    def value_and_grad(self, x: Array) -> tuple[Array, Array]:
+        """Both at once, sharing the product with the Hessian."""
+        d = _as_points(x, self.dim, "this quadratic") - self.minimizer
+        grad = d @ self.hessian
+        return 0.5 * rowwise_dot(d, grad), grad
+
+    def to_eigenbasis(self, x: Array) -> Array:
+        """Coordinates of x - x* along the principal axes (one per eigenvalue)."""
+        return (_as_points(x, self.dim, "this quadratic") - self.minimizer) @ (
+            self.rotation
+        )
+
+
+@dataclass(frozen=True)
+class Rosenbrock:
+    """f(x, y) = (a - x)² + b (y - x²)²: a curved, narrow valley.
+
+    The minimum is 0 at (a, a²). With the usual a = 1, b = 100 the valley
+    floor is easy to reach and slow to follow.
+    """
+
+    a: float = 1.0
+    b: float = 100.0
+
+    def __post_init__(self):
+        if not (np.isfinite(self.a) and np.isfinite(self.b) and self.b > 0):
+            raise ValueError(
+                f"a={self.a!r}, b={self.b!r} is not allowed; "
+                "allowed: a finite, b finite and > 0"
+            )
+
+    dim = 2
+    minimum_value = 0.0
+
+    @property
+    def minimizer(self) -> Array:
+        return np.array([self.a, self.a**2])
+
+    @property
+    def window(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        return (-2.0, 2.0), (-1.0, 3.0)
+
+    def value(self, x: Array) -> Array:
+        p = _as_points(x, 2, "Rosenbrock")
+        u, w = p[..., 0], p[..., 1]
+        return (self.a - u) ** 2 + self.b * (w - u**2) ** 2
+
+    def grad(self, x: Array) -> Array:
+        p = _as_points(x, 2, "Rosenbrock")
+        u, w = p[..., 0], p[..., 1]
+        inner = w - u**2
+        du = -2.0 * (self.a - u) - 4.0 * self.b * u * inner
+        dw = 2.0 * self.b * inner
+        return np.stack([du, dw], axis=-1)
+
+    def value_and_grad(self, x: Array) -> tuple[Array, Array]:
+        return self.value(x), self.grad(x)

@@ -1,0 +1,275 @@
+"""Run an optimizer on a problem and record what happened.
+
+One call runs a whole batch: parameters of shape ``(n, dim)`` are ``n``
+independent runs, and hyperparameter arrays of shape ``(n,)`` give each run
+its own value. The loop is over steps only; every step moves all runs at once.
+
+Divergence is a result, not a crash: a run whose loss becomes non-finite or
+explodes past a bound stops changing (its position, loss and velocity stay at
+their last good values) and is marked with the step where it happened. No
+NumPy warning escapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from course_lib.optim import Transformation, VelocityState
+
+Array = np.ndarray
+
+
+class Problem(Protocol):
+    dim: int
+
+    def value(self, x: Array) -> Array: ...
+
+    def grad(self, x: Array) -> Array: ...
+
+    def value_and_grad(self, x: Array) -> tuple[Array, Array]: ...
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """What a run recorded. Arrays are indexed by step first.
+
+    Attributes
+    ----------
+    positions : array, shape (steps + 1, *batch, dim)
+        positions[k] is where every run stands after k updates.
+    losses : array, shape (steps + 1, *batch)
+    velocities : array, shape (steps + 1, *batch, dim)
+        The optimizer's velocity (momentum buffer) after k updates, in the
+        optimizer's own convention; zeros for methods without one.
+    diverged_at : array of int, shape batch
+        The step at which each run diverged, or -1 if it did not.
+    final_position, final_velocity : array, shape (*batch, dim)
+        Where each run ended, kept even when only losses are recorded.
+
+    With ``record="losses"``, ``positions`` and ``velocities`` are None:
+    a large grid of runs then needs memory for its losses only.
+    """
+
+    positions: Array | None
+    losses: Array
+    velocities: Array | None
+    diverged_at: Array
+    final_position: Array
+    final_velocity: Array
+
+    @property
+    def diverged(self) -> Array:
+        """True for each run that diverged."""
+        return self.diverged_at >= 0
+
+    @property
+    def steps(self) -> int:
+        return self.losses.shape[0] - 1
+
+    def steps_to(self, loss: float) -> Array:
+        """The first step at which each run's loss is at most ``loss``.
+
+        -1 for runs that never get there (or diverged first).
+        """
+        reached = self.losses <= loss
+        first = np.argmax(reached, axis=0)
+        return np.where(reached.any(axis=0), first, -1)
+
+    def summary(self) -> str:
+        """A sentence on how a single run ended, for labels and printing."""
+        if self.diverged_at.ndim != 0:
+            n = int(self.diverged.sum())
+            return f"{n} of {self.diverged.size} runs diverged"
+        if self.diverged:
+            return f"diverged at step {int(self.diverged_at)}"
+        return f"loss {float(self.losses[-1]):.3g} after {self.steps} steps"
+
+
+def run(
+    optimizer: Transformation,
+    problem: Problem,
+    x0: Array,
+    steps: int,
+    *,
+    batch: int | None = None,
+    record: str = "all",
+    explode_factor: float = 1e10,
+) -> Trajectory:
+    """Run ``optimizer`` on ``problem`` for ``steps`` updates from ``x0``.
+
+    Parameters
+    ----------
+    optimizer : Transformation
+        From :mod:`course_lib.optim`.
+    problem : object with ``value``, ``grad`` and ``dim``
+        From :mod:`course_lib.problems`.
+    x0 : array, shape (dim,) or (*batch, dim)
+        The starting point, or one per run.
+    steps : int
+        The number of updates.
+    batch : int, optional
+        Repeat a single starting point for this many runs (for instance,
+        one per learning rate of a grid).
+    record : {"all", "losses"}
+        Record positions, losses and velocities at every step, or losses
+        only (for large sweeps).
+    explode_factor : float
+        A run diverges when its loss is not finite, or when its distance
+        above the minimum value exceeds ``explode_factor`` times where it
+        started (and at least ``explode_factor``).
+
+    Returns
+    -------
+    Trajectory
+    """
+    if not isinstance(steps, int | np.integer) or steps < 0:
+        raise ValueError(f"steps={steps!r} is not allowed; allowed: an integer >= 0")
+    if record not in ("all", "losses"):
+        raise ValueError(
+            f"record={record!r} is not allowed; allowed: 'all' or 'losses'"
+        )
+    if not explode_factor > 1:
+        raise ValueError(
+            f"explode_factor={explode_factor!r} is not allowed; allowed: a number > 1"
+        )
+    x = np.array(x0, dtype=float)
+    if x.ndim == 0 or x.shape[-1] != problem.dim:
+        raise ValueError(
+            f"x0 has shape {x.shape}; allowed: shape ({problem.dim},) or "
+            f"(..., {problem.dim}) for this problem"
+        )
+    if batch is not None:
+        if x.ndim != 1:
+            raise ValueError(
+                f"batch={batch!r} needs a single starting point, but x0 has shape "
+                f"{x.shape}; allowed: x0 of shape ({problem.dim},)"
+            )
+        x = np.tile(x, (batch, 1))
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0 contains non-finite values; allowed: finite numbers")
+
+    state = optimizer.init(x)
+    floor = getattr(problem, "minimum_value", 0.0)
+    loss, grads_here = problem.value_and_grad(x)
+    limit = explode_factor * np.maximum(np.abs(loss - floor), 1.0)
+
+    losses = np.empty((steps + 1, *loss.shape))
+    losses[0] = loss
+    positions = velocities = None
+    if record == "all":
+        positions = np.empty((steps + 1, *x.shape))
+        velocities = np.empty((steps + 1, *x.shape))
+        positions[0], velocities[0] = x, _velocity(state, x)
+    diverged_at = np.full(loss.shape, -1)
+    last_x, last_velocity = x.copy(), _velocity(state, x).copy()
+
+    # Every run takes every step, so no step pays for masking. A run that has
+    # diverged goes on computing with inf and NaN (silently, under errstate);
+    # its records are frozen at its last good values after the loop.
+    with np.errstate(all="ignore"):
+        for k in range(1, steps + 1):
+            point = optimizer.query(x, state)
+            # Most methods take the gradient where they stand: reuse the one
+            # computed with the loss. Look-ahead methods ask for another point.
+            grads = grads_here if point is x else problem.grad(point)
+            updates, new_state = optimizer.update(grads, state, x)
+            new_x = x - updates
+            new_loss, grads_here = problem.value_and_grad(new_x)
+
+            # NaN fails every comparison, so this catches it too; a position
+            # that overflowed has a loss that did.
+            bad = ~(np.abs(new_loss - floor) <= limit) & (diverged_at < 0)
+            if bad.any():
+                diverged_at[bad] = k
+                last_x[bad] = x[bad]
+                last_velocity[bad] = _velocity(state, x)[bad]
+
+            x, state = new_x, new_state
+            losses[k] = new_loss
+            if record == "all":
+                positions[k], velocities[k] = x, _velocity(state, x)
+
+    final_x, final_velocity = x, _velocity(state, x)
+    if np.any(diverged_at >= 0):
+        gone = diverged_at >= 0
+        final_x = np.where(gone[..., None], last_x, final_x)
+        final_velocity = np.where(gone[..., None], last_velocity, final_velocity)
+        _freeze(losses, diverged_at)
+        if record == "all":
+            _freeze(positions, diverged_at)
+            _freeze(velocities, diverged_at)
+    return Trajectory(
+        positions, losses, velocities, diverged_at, final_x, final_velocity
+    )
+
+
+def _freeze(history: Array, diverged_at: Array) -> None:
+    """From its divergence step on, repeat each run's last good record."""
+    steps = np.arange(history.shape[0]).reshape((-1,) + (1,) * diverged_at.ndim)
+    after = (diverged_at >= 0) & (steps >= diverged_at)
+    last_good = np.maximum(diverged_at - 1, 0)
+    frozen = np.take_along_axis(
+        history,
+        last_good[None, ...].reshape(
+            (1, *diverged_at.shape) + (1,) * (history.ndim - 1 - diverged_at.ndim)
+        ),
+        axis=0,
+    )
+    mask = after.reshape(after.shape + (1,) * (history.ndim - after.ndim))
+    np.copyto(history, frozen, where=mask)
+
+
+def rate_per_step(series: Array, start: int, stop: int) -> Array:
+    """The average factor by which ``series`` shrinks per step, from start to stop.
+
+    (series[stop] / series[start]) ** (1 / (stop - start)), along the first
+    axis: for distances to the minimizer this is the measured contraction
+    that theory predicts as the spectral radius.
+    """
+    series = np.asarray(series, dtype=float)
+    if not 0 <= start < stop < series.shape[0]:
+        raise ValueError(
+            f"start={start!r}, stop={stop!r} is not allowed; allowed: "
+            f"0 <= start < stop < {series.shape[0]}"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (series[stop] / series[start]) ** (1.0 / (stop - start))
+
+
+def distance_to(positions: Array, point: Array) -> Array:
+    """Euclidean distance of every recorded position to ``point``."""
+    return np.linalg.norm(np.asarray(positions) - np.asarray(point), axis=-1)
+
+
+def hyperparameter_grid(*axes: Array) -> tuple[Array, ...]:
+    """Every combination of the given values, flattened to one batch axis.
+
+    >>> lrs, betas = hyperparameter_grid([0.1, 0.2], [0.0, 0.5, 0.9])
+    >>> lrs.shape, betas.shape
+    ((6,), (6,))
+
+    Reshape a result to ``(len(axes[0]), len(axes[1]), ...)`` to get the grid
+    back; the first axis varies slowest.
+    """
+    mesh = np.meshgrid(*[np.asarray(a, dtype=float) for a in axes], indexing="ij")
+    return tuple(m.ravel() for m in mesh)
+
+
+def _velocity(state: Any, params: Array) -> Array:
+    """The first momentum buffer found in an optimizer state, else zeros."""
+    found = _find_velocity(state)
+    return np.zeros_like(params) if found is None else found
+
+
+def _find_velocity(state: Any) -> Array | None:
+    if isinstance(state, VelocityState):
+        return state.velocity
+    if isinstance(state, tuple):
+        for inner in state:
+            found = _find_velocity(inner)
+            if found is not None:
+                return found
+    return None

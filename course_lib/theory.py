@@ -1,0 +1,201 @@
+"""Closed forms for momentum on quadratics.
+
+On f(x) = ½ xᵀ A x every method studied here is linear, and in the basis of
+A's eigenvectors each direction evolves on its own. Along an eigenvalue λ,
+classical momentum (v <- beta*v + lr*g, x <- x - v) maps the pair (x, v) by
+
+    [x']   [1 - lr*λ   -beta] [x]
+    [v'] = [  lr*λ      beta] [v]
+
+and the run converges exactly when every such 2×2 matrix has spectral radius
+below 1. The radius is the factor by which the error shrinks per step, in
+the long run; the worst direction sets the rate of the whole problem.
+
+Every function broadcasts over its array arguments, so one call evaluates a
+whole grid of (learning rate, beta) pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def heavy_ball_matrix(learning_rate, beta, eigenvalue) -> Array:
+    """The 2×2 iteration matrix of classical momentum on (x, v).
+
+    Returns an array of shape (..., 2, 2), broadcasting the arguments.
+
+    Notes
+    -----
+    x' = (1 - lr*λ) x - beta v
+    v' = lr*λ x + beta v
+    """
+    h, b = np.broadcast_arrays(
+        np.asarray(learning_rate, float) * np.asarray(eigenvalue, float),
+        np.asarray(beta, float),
+    )
+    return np.stack([np.stack([1 - h, -b], -1), np.stack([h, b], -1)], -2)
+
+
+def nesterov_matrix(learning_rate, beta, eigenvalue) -> Array:
+    """The 2×2 iteration matrix of Nesterov's look-ahead method on (x, v).
+
+    The gradient is taken at x - beta*v, so on a quadratic Nesterov is
+    heavy ball with both columns of the velocity damped by (1 - lr*λ).
+
+    Notes
+    -----
+    x' = (1 - lr*λ) x - beta (1 - lr*λ) v
+    v' = lr*λ x + beta (1 - lr*λ) v
+    """
+    h, b = np.broadcast_arrays(
+        np.asarray(learning_rate, float) * np.asarray(eigenvalue, float),
+        np.asarray(beta, float),
+    )
+    damped = b * (1 - h)
+    return np.stack([np.stack([1 - h, -damped], -1), np.stack([h, damped], -1)], -2)
+
+
+def spectral_radius(matrix: Array) -> Array:
+    """The largest modulus of the eigenvalues of each (..., 2, 2) matrix."""
+    return np.max(np.abs(np.linalg.eigvals(matrix)), axis=-1)
+
+
+def convergence_rate(learning_rate, beta, eigenvalues, method: str = "heavy_ball"):
+    """The asymptotic factor per step on a quadratic: the worst direction's.
+
+    Parameters
+    ----------
+    learning_rate, beta : float or array
+        Broadcast against each other.
+    eigenvalues : array of float
+        The eigenvalues of the quadratic's Hessian.
+    method : {"heavy_ball", "nesterov"}
+        Gradient descent is heavy ball with beta = 0.
+
+    Returns
+    -------
+    array
+        Below 1 means convergence; 1 or more means no convergence.
+    """
+    matrices = {"heavy_ball": heavy_ball_matrix, "nesterov": nesterov_matrix}
+    if method not in matrices:
+        raise ValueError(
+            f"method={method!r} is not allowed; allowed: 'heavy_ball' or 'nesterov'"
+        )
+    lr = np.asarray(learning_rate, float)[..., None]
+    b = np.asarray(beta, float)[..., None]
+    radii = spectral_radius(matrices[method](lr, b, np.asarray(eigenvalues, float)))
+    return radii.max(axis=-1)
+
+
+def gd_optimal_learning_rate(smallest: float, largest: float) -> float:
+    """Gradient descent's best constant step on a quadratic: 2 / (μ + L)."""
+    _check_curvatures(smallest, largest)
+    return 2.0 / (smallest + largest)
+
+
+def gd_optimal_rate(kappa: float) -> float:
+    """Gradient descent's factor per step at its best step: (κ - 1) / (κ + 1)."""
+    _check_kappa(kappa)
+    return (kappa - 1.0) / (kappa + 1.0)
+
+
+def heavy_ball_optimal_parameters(
+    smallest: float, largest: float
+) -> tuple[float, float]:
+    """Polyak's tuning of heavy ball on a quadratic with eigenvalues in [μ, L].
+
+    Returns
+    -------
+    (learning_rate, beta)
+        lr = 4 / (√L + √μ)²  and  beta = ((√κ - 1) / (√κ + 1))²
+    """
+    _check_curvatures(smallest, largest)
+    root_mu, root_l = np.sqrt(smallest), np.sqrt(largest)
+    learning_rate = 4.0 / (root_l + root_mu) ** 2
+    beta = ((root_l - root_mu) / (root_l + root_mu)) ** 2
+    return float(learning_rate), float(beta)
+
+
+def heavy_ball_optimal_rate(kappa: float) -> float:
+    """Heavy ball's factor per step at its best tuning: (√κ - 1) / (√κ + 1)."""
+    _check_kappa(kappa)
+    root = np.sqrt(kappa)
+    return float((root - 1.0) / (root + 1.0))
+
+
+def heavy_ball_max_learning_rate(beta, largest: float):
+    """The largest stable learning rate for a given beta: 2 (1 + beta) / L.
+
+    Only meaningful for -1 < beta < 1; outside it no learning rate is stable.
+    """
+    return 2.0 * (1.0 + np.asarray(beta, float)) / largest
+
+
+def heavy_ball_is_stable(learning_rate, beta, eigenvalue):
+    """Whether heavy ball converges along eigenvalue λ > 0.
+
+    True exactly when -1 < beta < 1 and 0 < lr*λ < 2 (1 + beta): the two
+    roots of z² - (1 + beta - lr*λ) z + beta then lie inside the unit circle.
+    """
+    h = np.asarray(learning_rate, float) * np.asarray(eigenvalue, float)
+    b = np.asarray(beta, float)
+    return (np.abs(b) < 1) & (h > 0) & (h < 2 * (1 + b))
+
+
+def damping(learning_rate, beta, eigenvalue):
+    """How heavy ball moves along eigenvalue λ: the discriminant's verdict.
+
+    Returns "over" (two distinct real roots: a slow creep), "critical"
+    (a double root: the fastest approach without oscillation) or "under"
+    (complex roots: the ball oscillates while it settles), element-wise.
+    """
+    h = np.asarray(learning_rate, float) * np.asarray(eigenvalue, float)
+    b = np.asarray(beta, float)
+    discriminant = (1 + b - h) ** 2 - 4 * b
+    scale = np.maximum(1.0, (1 + b - h) ** 2)
+    critical = np.abs(discriminant) <= 1e-12 * scale
+    return np.where(critical, "critical", np.where(discriminant > 0, "over", "under"))
+
+
+def effective_window(beta):
+    """How many recent gradients the velocity effectively sums: 1 / (1 - beta).
+
+    With a constant gradient g, classical momentum's velocity tends to
+    lr * g / (1 - beta): the ball ends up moving 1 / (1 - beta) times faster
+    than gradient descent would.
+    """
+    b = np.asarray(beta, float)
+    if not np.all((b >= 0) & (b < 1)):
+        raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 <= beta < 1")
+    return 1.0 / (1.0 - b)
+
+
+def half_life(beta):
+    """Steps after which a gradient's weight in the velocity has halved.
+
+    The weight of a gradient k steps old is beta**k, which reaches ½ at
+    k = ln ½ / ln beta.
+    """
+    b = np.asarray(beta, float)
+    if not np.all((b > 0) & (b < 1)):
+        raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 < beta < 1")
+    return np.log(0.5) / np.log(b)
+
+
+def _check_curvatures(smallest: float, largest: float) -> None:
+    if not (np.isfinite(smallest) and np.isfinite(largest) and 0 < smallest <= largest):
+        raise ValueError(
+            f"smallest={smallest!r}, largest={largest!r} is not allowed; "
+            "allowed: finite numbers with 0 < smallest <= largest"
+        )
+
+
+def _check_kappa(kappa: float) -> None:
+    if not (np.isfinite(kappa) and kappa >= 1):
+        raise ValueError(
+            f"kappa={kappa!r} is not allowed; allowed: a finite number >= 1"
+        )
