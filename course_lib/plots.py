@@ -156,6 +156,11 @@ def loss_curves(
     lines = []
     for label, losses in curves.items():
         gap = np.asarray(losses, dtype=float) - minimum_value
+        if gap.ndim != 1:
+            raise ValueError(
+                f"losses for {label!r} has shape {gap.shape}; allowed: (steps + 1,), "
+                "one run's losses (for run i of a batch, trajectory.losses[:, i])"
+            )
         shown = np.where(gap > 0, gap, np.nan)
         (line,) = ax.plot(
             np.arange(gap.size), shown, label=label, color=color_of(label)
@@ -192,8 +197,7 @@ def rate_heatmap(
             f"({learning_rates.size}, {betas.size}), one per (learning rate, beta)"
         )
     shown = np.ma.masked_where(~(rates < 1), rates)
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("0.85")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="0.85")
     mesh = ax.pcolormesh(
         learning_rates, betas, shown.T, cmap=cmap, shading="nearest", vmin=0, vmax=1
     )

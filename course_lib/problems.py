@@ -27,10 +27,29 @@ def _as_points(x: Array, dim: int, name: str) -> Array:
 def rowwise_dot(a: Array, b: Array) -> Array:
     """The dot product of matching rows: sum over the last axis of a * b.
 
-    A product with a vector of ones gives the same sum as np.sum(..., axis=-1)
-    and is several times faster when the last axis is short, as it is here.
+    The terms are added one by one, in order, with element-wise operations
+    only, so a batch of rows gives bit for bit what each row gives alone.
+    (A matrix product would not: BLAS rounds one row and many rows
+    differently.) With the short last axes used here, this is also fast.
     """
-    return (a * b) @ np.ones(a.shape[-1])
+    total = a[..., 0] * b[..., 0]
+    for i in range(1, a.shape[-1]):
+        total = total + a[..., i] * b[..., i]
+    return total
+
+
+def rowwise_matmul(x: Array, matrix: Array) -> Array:
+    """x @ matrix for every row of x, added in the same order as rowwise_dot.
+
+    Equal to x @ matrix up to rounding, and exactly the same for a batch of
+    rows as for each row alone, which x @ matrix is not. It takes dim²
+    element-wise operations, which is quick for the small dimensions of the
+    course's problems.
+    """
+    result = np.empty((*x.shape[:-1], matrix.shape[1]))
+    for j in range(matrix.shape[1]):
+        result[..., j] = rowwise_dot(x, matrix[:, j])
+    return result
 
 
 def rotation_2d(angle: float) -> Array:
@@ -117,6 +136,11 @@ class Quadratic:
             )
         if not (isinstance(dim, int) and dim >= 1):
             raise ValueError(f"dim={dim!r} is not allowed; allowed: an integer >= 1")
+        if dim == 1 and kappa != 1:
+            raise ValueError(
+                f"kappa={kappa!r} with dim=1 is not allowed; allowed: kappa = 1 "
+                "(a single eigenvalue has condition number 1)"
+            )
         eigenvalues = smallest * np.geomspace(1.0, kappa, dim)
         rotation = rotation_2d(angle) if dim == 2 else None
         return cls(eigenvalues, rotation)
@@ -141,16 +165,16 @@ class Quadratic:
 
     def value(self, x: Array) -> Array:
         d = _as_points(x, self.dim, "this quadratic") - self.minimizer
-        return 0.5 * rowwise_dot(d, d @ self.hessian)
+        return 0.5 * rowwise_dot(d, rowwise_matmul(d, self.hessian))
 
     def grad(self, x: Array) -> Array:
         d = _as_points(x, self.dim, "this quadratic") - self.minimizer
-        return d @ self.hessian
+        return rowwise_matmul(d, self.hessian)
 
     def value_and_grad(self, x: Array) -> tuple[Array, Array]:
         """Both at once, sharing the product with the Hessian."""
         d = _as_points(x, self.dim, "this quadratic") - self.minimizer
-        grad = d @ self.hessian
+        grad = rowwise_matmul(d, self.hessian)
         return 0.5 * rowwise_dot(d, grad), grad
 
     def to_eigenbasis(self, x: Array) -> Array:
@@ -192,12 +216,14 @@ class Rosenbrock:
     def value(self, x: Array) -> Array:
         p = _as_points(x, 2, "Rosenbrock")
         u, w = p[..., 0], p[..., 1]
-        return (self.a - u) ** 2 + self.b * (w - u**2) ** 2
+        # np.square, not ** 2: on a single point, ** 2 calls pow(), which can
+        # round differently from the product used for a batch of points.
+        return np.square(self.a - u) + self.b * np.square(w - np.square(u))
 
     def grad(self, x: Array) -> Array:
         p = _as_points(x, 2, "Rosenbrock")
         u, w = p[..., 0], p[..., 1]
-        inner = w - u**2
+        inner = w - np.square(u)
         du = -2.0 * (self.a - u) - 4.0 * self.b * u * inner
         dw = 2.0 * self.b * inner
         return np.stack([du, dw], axis=-1)

@@ -69,6 +69,7 @@ def exponential_decay(initial: float, rate: float) -> Schedule:
     ``rate`` must lie in (0, 1]; a rate of 1 is a constant schedule.
     """
     _require_finite("initial", initial)
+    _require_finite("rate", rate)
     if not (0 < rate <= 1):
         raise ValueError(f"rate={rate!r} is not allowed; allowed: 0 < rate <= 1")
 
