@@ -230,3 +230,16 @@ class Rosenbrock:
 
     def value_and_grad(self, x: Array) -> tuple[Array, Array]:
         return self.value(x), self.grad(x)
+
+    def hessian(self, x: Array) -> Array:
+        """The exact Hessian at each point: shape (..., 2, 2).
+
+        Unlike a quadratic's, it changes from point to point, so the valley
+        has no single condition number.
+        """
+        p = _as_points(x, 2, "Rosenbrock")
+        u, w = p[..., 0], p[..., 1]
+        cross = -4.0 * self.b * u
+        row_u = np.stack([2.0 - 4.0 * self.b * (w - 3.0 * u**2), cross], axis=-1)
+        row_w = np.stack([cross, np.full_like(u, 2.0 * self.b)], axis=-1)
+        return np.stack([row_u, row_w], axis=-2)

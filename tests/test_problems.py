@@ -196,3 +196,16 @@ def test_rowwise_products_equal_numpy_and_do_not_depend_on_the_batch():
     )
     one_by_one = [problems.rowwise_matmul(row, matrix) for row in rows[1]]
     assert_array_equal(problems.rowwise_matmul(rows, matrix)[1], one_by_one)
+
+
+def test_rosenbrock_hessian_matches_finite_differences_of_the_gradient():
+    valley = problems.Rosenbrock()
+    points = np.random.default_rng(7).uniform(-1.5, 1.5, size=(5, 2))
+    step = 1e-6
+    columns = [
+        (valley.grad(points + step * e) - valley.grad(points - step * e)) / (2 * step)
+        for e in np.eye(2)
+    ]
+    numeric = np.stack(columns, axis=-1)
+    assert np.allclose(valley.hessian(points), numeric, rtol=1e-6, atol=1e-4)
+    assert np.allclose(valley.hessian(valley.minimizer), [[802, -400], [-400, 200]])
