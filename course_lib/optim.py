@@ -57,13 +57,11 @@ ALLOWED: dict[str, tuple[str, Callable[[Array], Array]]] = {
         lambda v: np.isfinite(v) & (v > 0),
     ),
     "beta": (
-        "a finite number (beta >= 1 is accepted: it never converges on a "
-        "quadratic, and the lessons show why)",
+        "a finite number (beta >= 1 is accepted, though it never converges)",
         np.isfinite,
     ),
     "averaging beta": (
-        "a number with 0 <= beta < 1 (the averaging form divides the "
-        "gradient's weight by 1 - beta)",
+        "a number with 0 <= beta < 1",
         lambda v: np.isfinite(v) & (v >= 0) & (v < 1),
     ),
     "dampening": ("a finite number", np.isfinite),
@@ -76,17 +74,17 @@ ALLOWED: dict[str, tuple[str, Callable[[Array], Array]]] = {
 
 
 # ---------------------------------------------------------------------------
-# Hyperparameters: floats, arrays over a leading batch axis, or schedules.
+# Hyperparameters: floats, arrays over the leading axes, or schedules.
 
 
-class Hyper:
+class _Hyper:
     """One hyperparameter: validated once if fixed, at each step if scheduled."""
 
     def __init__(self, name: str, value: HyperParameter, rule: str | None = None):
         self.name = name
         self.rule = rule or name
         self.schedule = value if callable(value) else None
-        self.fixed = None if callable(value) else self._validated(value, None)
+        self.fixed = None if callable(value) else self._validated(value)
 
     def at(self, count: int, params: Array) -> float | Array:
         """The value at step ``count``, shaped to broadcast against ``params``."""
@@ -94,33 +92,47 @@ class Hyper:
             value = self.fixed
         else:
             value = self._validated(self.schedule(count), count)
-        return _align(self.name, value, params.shape)
+        return _align(self.name, value, np.shape(params))
 
     def check_shape(self, params: Array) -> None:
         """Raise now, not mid-run, when a fixed array cannot broadcast."""
         if self.fixed is not None:
-            _align(self.name, self.fixed, params.shape)
+            _align(self.name, self.fixed, np.shape(params))
 
-    def _validated(self, value: Any, count: int | None) -> float | Array:
-        what = (
-            self.name
-            if count is None
-            else (f"the {self.name} schedule, at step {count}, returned")
-        )
+    def _validated(self, value: Any, count: int | None = None) -> float | Array:
         description, test = ALLOWED[self.rule]
-        try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
+        if count is None:
+            kinds = "a float, an array of such numbers, or a function of the step"
+        else:
+            kinds = "a float or an array of such numbers"
+        if value is None or isinstance(value, bool | str | bytes):
+            array = None
+        else:
+            try:
+                array = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                array = None
+        if array is None:
             raise ValueError(
-                f"{what}={value!r} is not allowed; allowed: {description}, "
-                "an array of such numbers, or a function of the step count"
-            ) from None
-        if not np.all(test(array)):
-            bad = array if array.ndim == 0 else array[~test(array)][0]
-            raise ValueError(
-                f"{what}={float(bad)!r} is not allowed; allowed: {description}"
+                f"{self._given(repr(value), count)} is not allowed; "
+                f"allowed: {description} ({kinds})"
             )
+        ok = test(array)
+        if not np.all(ok):
+            if array.ndim:
+                index = tuple(int(i) for i in np.argwhere(~ok)[0])
+                where = index[0] if len(index) == 1 else index
+                given = self._given(f"{float(array[index])!r} (entry {where})", count)
+            else:
+                given = self._given(repr(float(array)), count)
+            raise ValueError(f"{given} is not allowed; allowed: {description}")
         return float(array) if array.ndim == 0 else array
+
+    def _given(self, shown: str, count: int | None) -> str:
+        """How the error names the value: as given, or as a schedule returned it."""
+        if count is None:
+            return f"{self.name}={shown}"
+        return f"the {self.name} schedule, at step {count}, returned {shown}"
 
 
 def _align(name: str, value: float | Array, shape: tuple[int, ...]) -> float | Array:
@@ -210,7 +222,7 @@ def scale_by_learning_rate(learning_rate: HyperParameter) -> Transformation:
     -----
     updates = lr_k * g, where lr_k is the learning rate at step k.
     """
-    lr = Hyper("learning_rate", learning_rate)
+    lr = _Hyper("learning_rate", learning_rate)
 
     def init(params):
         lr.check_shape(params)
@@ -258,14 +270,19 @@ def trace(
     v <- beta * (rescale * v) + (1 - dampening) * g
     updates = v, or g + beta * v with nesterov
     """
+    if averaging and not _zero_everywhere(dampening):
+        raise ValueError(
+            f"dampening={dampening!r} with averaging=True is not allowed; allowed: "
+            "no dampening (the averaging form sets it to beta)"
+        )
     if buffer_start not in ("zero", "first_gradient"):
         raise ValueError(
             f"buffer_start={buffer_start!r} is not allowed; "
             "allowed: 'zero' or 'first_gradient'"
         )
-    beta = Hyper("beta", beta, "averaging beta" if averaging else "beta")
-    dampening = beta if averaging else Hyper("dampening", dampening)
-    rescale = None if rescale is None else Hyper("rescale", rescale)
+    beta = _Hyper("beta", beta, "averaging beta" if averaging else "beta")
+    dampening = beta if averaging else _Hyper("dampening", dampening)
+    rescale = None if rescale is None else _Hyper("rescale", rescale)
 
     def init(params):
         for hyper in (beta, dampening, rescale):
@@ -295,7 +312,7 @@ def add_decayed_weights(weight_decay: HyperParameter) -> Transformation:
     -----
     g <- g + weight_decay * x
     """
-    wd = Hyper("weight_decay", weight_decay)
+    wd = _Hyper("weight_decay", weight_decay)
 
     def init(params):
         wd.check_shape(params)
@@ -331,8 +348,8 @@ def lookahead_momentum(
     v <- beta * v + lr * grad(x - beta * v)
     x <- x - v
     """
-    lr = Hyper("learning_rate", learning_rate)
-    beta = Hyper("beta", beta)
+    lr = _Hyper("learning_rate", learning_rate)
+    beta = _Hyper("beta", beta)
 
     def init(params):
         lr.check_shape(params)
@@ -411,18 +428,19 @@ def momentum_pytorch(
     Notes
     -----
     g <- -g if maximize;   g <- g + weight_decay * x
-    v <- g at step 1, then v <- momentum * v + (1 - dampening) * g
+    v <- g on the first update, then v <- momentum * v + (1 - dampening) * g
     x <- x - lr * v     (with nesterov: x <- x - lr * (g + momentum * v))
     """
-    if nesterov and (_is_zero(momentum, False) or not _is_zero(dampening, True)):
+    _Hyper("momentum", momentum, "beta")  # so that errors name it "momentum"
+    if nesterov and (_zero_somewhere(momentum) or _nonzero_somewhere(dampening)):
         raise ValueError(
             f"nesterov=True with momentum={momentum!r} and dampening={dampening!r} "
             "is not allowed; allowed: nesterov needs momentum != 0 and dampening 0"
         )
     pieces = [negate()] if maximize else []
-    if not _is_zero(weight_decay, False):
+    if not _zero_everywhere(weight_decay):
         pieces.append(add_decayed_weights(weight_decay))
-    if not _is_zero(momentum, False):
+    if not _zero_everywhere(momentum):
         pieces.append(
             trace(
                 momentum,
@@ -454,7 +472,10 @@ def momentum_averaging(
 def nesterov(learning_rate: HyperParameter, beta: HyperParameter) -> Transformation:
     """Nesterov's method, reformulated to need the gradient at x only.
 
-    The iterates are the look-ahead points of :func:`lookahead_momentum`.
+    With a constant beta, the iterates are exactly the look-ahead points
+    x - beta * v of :func:`lookahead_momentum`. With a scheduled beta they
+    differ slightly: the exact match would need next step's beta in the
+    step below, and this form (like PyTorch's) uses the current one.
 
     Notes
     -----
@@ -478,7 +499,7 @@ def equivalent_learning_rate(
     """
     _check_convention(convention)
     if convention == "averaging":
-        Hyper("beta", beta, "averaging beta")
+        _Hyper("beta", beta, "averaging beta")
         return learning_rate / (1.0 - beta)
     return learning_rate
 
@@ -519,7 +540,17 @@ def _ratio_of_consecutive(schedule: Callable[[int], Any]) -> Callable[[int], Any
     return ratio
 
 
-def _is_zero(value: HyperParameter, when_scheduled: bool) -> bool:
-    if callable(value):
-        return when_scheduled
-    return bool(np.all(np.asarray(value) == 0))
+# PyTorch leaves out what is switched off. A schedule can only be judged at run
+# time, so these treat a schedule as neither zero nor non-zero.
+
+
+def _zero_everywhere(value: HyperParameter) -> bool:
+    return not callable(value) and bool(np.all(np.asarray(value) == 0))
+
+
+def _zero_somewhere(value: HyperParameter) -> bool:
+    return not callable(value) and bool(np.any(np.asarray(value) == 0))
+
+
+def _nonzero_somewhere(value: HyperParameter) -> bool:
+    return not callable(value) and bool(np.any(np.asarray(value) != 0))

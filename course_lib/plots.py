@@ -31,13 +31,16 @@ PALETTE = {
     "black": "#000000",
 }
 
+# The first name found in a label decides its colour, so the more specific
+# names come first: "momentum (PyTorch)" is PyTorch's orange.
 COLORS = {
-    "gradient descent": PALETTE["blue"],
-    "momentum": PALETTE["vermillion"],
-    "classical": PALETTE["vermillion"],
-    "nesterov": PALETTE["green"],
     "pytorch": PALETTE["orange"],
     "averaging": PALETTE["purple"],
+    "nesterov": PALETTE["green"],
+    "gradient descent": PALETTE["blue"],
+    "classical": PALETTE["vermillion"],
+    "heavy ball": PALETTE["vermillion"],
+    "momentum": PALETTE["vermillion"],
     "theory": PALETTE["black"],
 }
 
@@ -61,10 +64,10 @@ def use_style() -> None:
 
 
 def color_of(label: str) -> str:
-    """The course colour for a method's label, matched case-insensitively."""
+    """The course colour of the first method named in ``label`` (any case)."""
     key = label.lower()
     for name, color in COLORS.items():
-        if key.startswith(name):
+        if name in key:
             return color
     return PALETTE["black"]
 
@@ -89,7 +92,14 @@ def contour(ax: Axes, problem, *, window=None, levels: int = 20, resolution: int
         raise ValueError(
             f"a contour plot needs a 2-D problem, but this one has dim={problem.dim}"
         )
+    if not (isinstance(levels, int) and levels >= 2):
+        raise ValueError(f"levels={levels!r} is not allowed; allowed: an integer >= 2")
     (x0, x1), (y0, y1) = window if window is not None else problem.window
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(
+            f"window={window!r} is not allowed; allowed: ((x_min, x_max), "
+            "(y_min, y_max)) with x_min < x_max and y_min < y_max"
+        )
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
     heights = problem.value(grid) - problem.minimum_value
@@ -180,7 +190,7 @@ def rate_heatmap(
     betas: Array,
     rates: Array,
     *,
-    label: str = "loss factor per step",
+    label: str = "distance factor per step",
 ):
     """A heat-map over (learning rate, beta); the rate is a 2-D array.
 
@@ -210,6 +220,12 @@ def rate_heatmap(
 
 def trajectory_paths(ax: Axes, problem, runs: dict[str, Trajectory], *, window=None):
     """Contour of ``problem`` with the path of each single run on it."""
+    for label, run in runs.items():
+        if run.positions is None:
+            raise ValueError(
+                f"the run {label!r} recorded no positions; allowed: runs made "
+                "with record='all'"
+            )
     contour(ax, problem, window=window)
     lines = [path(ax, run.positions, label) for label, run in runs.items()]
     ax.legend(loc="upper right")

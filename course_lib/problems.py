@@ -58,7 +58,7 @@ def rotation_2d(angle: float) -> Array:
     return np.array([[c, -s], [s, c]])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Quadratic:
     """f(x) = ½ (x - x*)ᵀ A (x - x*), with A = R diag(eigenvalues) Rᵀ.
 
@@ -86,7 +86,11 @@ class Quadratic:
 
     def __post_init__(self):
         eigenvalues = np.asarray(self.eigenvalues, dtype=float)
-        if eigenvalues.ndim != 1 or not np.all(np.isfinite(eigenvalues)):
+        if (
+            eigenvalues.ndim != 1
+            or eigenvalues.size == 0
+            or not np.all(np.isfinite(eigenvalues))
+        ):
             raise ValueError(
                 f"eigenvalues={self.eigenvalues!r} is not allowed; "
                 "allowed: a one-dimensional array of finite numbers > 0"
@@ -128,8 +132,11 @@ class Quadratic:
     def from_condition_number(
         cls, kappa: float, dim: int = 2, angle: float = 0.0, smallest: float = 1.0
     ) -> Quadratic:
-        """A quadratic with eigenvalues spread evenly (in log scale) over
-        [smallest, kappa * smallest]; in 2-D, rotated by ``angle`` radians."""
+        """A quadratic whose eigenvalues span [smallest, kappa * smallest].
+
+        The eigenvalues are spaced evenly in log scale; in 2-D the axes are
+        rotated by ``angle`` radians.
+        """
         if not (np.isfinite(kappa) and kappa >= 1):
             raise ValueError(
                 f"kappa={kappa!r} is not allowed; allowed: a finite number >= 1"
@@ -147,27 +154,31 @@ class Quadratic:
 
     @property
     def dim(self) -> int:
+        """The number of coordinates."""
         return self.eigenvalues.size
 
     @property
     def condition_number(self) -> float:
+        """κ = L / μ, the largest eigenvalue over the smallest."""
         return float(self.eigenvalues.max() / self.eigenvalues.min())
 
     @property
     def minimum_value(self) -> float:
+        """The loss at the minimizer: 0."""
         return 0.0
 
     @property
-    def window(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """((x_min, x_max), (y_min, y_max)) that frames the start points."""
-        cx, cy = self.minimizer[:2]
-        return (cx - 2.0, cx + 2.0), (cy - 2.0, cy + 2.0)
+    def window(self) -> tuple[tuple[float, float], ...]:
+        """(low, high) for each of the first two coordinates, for plotting."""
+        return tuple((c - 2.0, c + 2.0) for c in self.minimizer[:2])
 
     def value(self, x: Array) -> Array:
+        """The loss at each point of x, shape (..., dim) -> (...)."""
         d = _as_points(x, self.dim, "this quadratic") - self.minimizer
         return 0.5 * rowwise_dot(d, rowwise_matmul(d, self.hessian))
 
     def grad(self, x: Array) -> Array:
+        """The exact gradient A (x - x*) at each point, shape (..., dim)."""
         d = _as_points(x, self.dim, "this quadratic") - self.minimizer
         return rowwise_matmul(d, self.hessian)
 
@@ -207,13 +218,16 @@ class Rosenbrock:
 
     @property
     def minimizer(self) -> Array:
+        """The point (a, a²) at the end of the valley."""
         return np.array([self.a, self.a**2])
 
     @property
     def window(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x_min, x_max), (y_min, y_max)) showing the whole valley."""
         return (-2.0, 2.0), (-1.0, 3.0)
 
     def value(self, x: Array) -> Array:
+        """The loss at each point of x, shape (..., 2) -> (...)."""
         p = _as_points(x, 2, "Rosenbrock")
         u, w = p[..., 0], p[..., 1]
         # np.square, not ** 2: on a single point, ** 2 calls pow(), which can
@@ -221,6 +235,7 @@ class Rosenbrock:
         return np.square(self.a - u) + self.b * np.square(w - np.square(u))
 
     def grad(self, x: Array) -> Array:
+        """The exact gradient at each point, shape (..., 2)."""
         p = _as_points(x, 2, "Rosenbrock")
         u, w = p[..., 0], p[..., 1]
         inner = w - np.square(u)
@@ -229,6 +244,7 @@ class Rosenbrock:
         return np.stack([du, dw], axis=-1)
 
     def value_and_grad(self, x: Array) -> tuple[Array, Array]:
+        """Both the loss and its gradient."""
         return self.value(x), self.grad(x)
 
     def hessian(self, x: Array) -> Array:
@@ -240,6 +256,6 @@ class Rosenbrock:
         p = _as_points(x, 2, "Rosenbrock")
         u, w = p[..., 0], p[..., 1]
         cross = -4.0 * self.b * u
-        row_u = np.stack([2.0 - 4.0 * self.b * (w - 3.0 * u**2), cross], axis=-1)
+        row_u = np.stack([2.0 - 4.0 * self.b * (w - 3.0 * np.square(u)), cross], -1)
         row_w = np.stack([cross, np.full_like(u, 2.0 * self.b)], axis=-1)
         return np.stack([row_u, row_w], axis=-2)

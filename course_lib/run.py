@@ -23,7 +23,10 @@ Array = np.ndarray
 
 
 class Problem(Protocol):
+    """What ``run`` needs of a problem (every class in ``problems`` has it)."""
+
     dim: int
+    minimum_value: float
 
     def value(self, x: Array) -> Array: ...
 
@@ -104,8 +107,9 @@ def run(
     ----------
     optimizer : Transformation
         From :mod:`course_lib.optim`.
-    problem : object with ``value``, ``grad`` and ``dim``
-        From :mod:`course_lib.problems`.
+    problem : Problem
+        From :mod:`course_lib.problems`, or any object with ``dim``,
+        ``minimum_value``, ``value``, ``grad`` and ``value_and_grad``.
     x0 : array, shape (dim,) or (*batch, dim)
         The starting point, or one per run.
     steps : int
@@ -117,21 +121,21 @@ def run(
         Record positions, losses and velocities at every step, or losses
         only (for large sweeps).
     explode_factor : float
-        A run diverges when its loss is not finite, or when its distance
-        above the minimum value exceeds ``explode_factor`` times where it
-        started (and at least ``explode_factor``).
+        A run diverges when its loss is not finite, or when its height above
+        the minimum value exceeds ``explode_factor`` times its height at the
+        start (and at least ``explode_factor``).
 
     Returns
     -------
     Trajectory
     """
-    if not isinstance(steps, int | np.integer) or steps < 0:
+    if not _is_count(steps) or steps < 0:
         raise ValueError(f"steps={steps!r} is not allowed; allowed: an integer >= 0")
     if record not in ("all", "losses"):
         raise ValueError(
             f"record={record!r} is not allowed; allowed: 'all' or 'losses'"
         )
-    if not explode_factor > 1:
+    if not (isinstance(explode_factor, int | float) and explode_factor > 1):
         raise ValueError(
             f"explode_factor={explode_factor!r} is not allowed; allowed: a number > 1"
         )
@@ -142,6 +146,10 @@ def run(
             f"(..., {problem.dim}) for this problem"
         )
     if batch is not None:
+        if not _is_count(batch) or batch < 1:
+            raise ValueError(
+                f"batch={batch!r} is not allowed; allowed: an integer >= 1"
+            )
         if x.ndim != 1:
             raise ValueError(
                 f"batch={batch!r} needs a single starting point, but x0 has shape "
@@ -152,9 +160,15 @@ def run(
         raise ValueError("x0 contains non-finite values; allowed: finite numbers")
 
     state = optimizer.init(x)
-    floor = getattr(problem, "minimum_value", 0.0)
-    loss, grads_here = problem.value_and_grad(x)
-    limit = explode_factor * np.maximum(np.abs(loss - floor), 1.0)
+    floor = problem.minimum_value
+    with np.errstate(all="ignore"):
+        loss, grads_here = problem.value_and_grad(x)
+        limit = explode_factor * np.maximum(np.abs(loss - floor), 1.0)
+    if not np.all(np.isfinite(loss)):
+        raise ValueError(
+            "x0 gives a non-finite loss (it overflows); allowed: starting points "
+            "where the loss is finite"
+        )
 
     losses = np.empty((steps + 1, *loss.shape))
     losses[0] = loss
@@ -179,9 +193,9 @@ def run(
             new_x = x - updates
             new_loss, grads_here = problem.value_and_grad(new_x)
 
-            # NaN fails every comparison, so this catches it too; a position
-            # that overflowed has a loss that did.
-            bad = ~(np.abs(new_loss - floor) <= limit) & (diverged_at < 0)
+            # A position that overflowed has a loss that did.
+            exploded = ~np.isfinite(new_loss) | (np.abs(new_loss - floor) > limit)
+            bad = exploded & (diverged_at < 0)
             if bad.any():
                 diverged_at[bad] = k
                 last_x[bad] = x[bad]
@@ -204,6 +218,10 @@ def run(
     return Trajectory(
         positions, losses, velocities, diverged_at, final_x, final_velocity
     )
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def _freeze(history: Array, diverged_at: Array) -> None:

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping
 
 Schedule = Callable[[int], float]
@@ -47,8 +48,9 @@ def piecewise_constant(initial: float, changes: Mapping[int, float]) -> Schedule
     [1.0, 0.5, 0.5, 0.25]
     """
     _require_finite("initial", initial)
+    changes = dict(changes)  # a copy: later changes to the caller's dict don't leak in
     for step, value in changes.items():
-        if not isinstance(step, int) or step < 0:
+        if not _is_step(step) or step < 0:
             raise ValueError(f"changes has the step {step!r}; allowed: integers >= 0")
         _require_finite(f"changes[{step}]", value)
     boundaries = sorted(changes)
@@ -63,22 +65,14 @@ def piecewise_constant(initial: float, changes: Mapping[int, float]) -> Schedule
     return schedule
 
 
-def exponential_decay(initial: float, rate: float) -> Schedule:
-    """Return ``initial * rate**k``, a smooth geometric decay.
-
-    ``rate`` must lie in (0, 1]; a rate of 1 is a constant schedule.
-    """
-    _require_finite("initial", initial)
-    _require_finite("rate", rate)
-    if not (0 < rate <= 1):
-        raise ValueError(f"rate={rate!r} is not allowed; allowed: 0 < rate <= 1")
-
-    def schedule(count: int) -> float:
-        return initial * rate**count
-
-    return schedule
+def _is_step(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _require_finite(name: str, value: float) -> None:
-    if not isinstance(value, int | float) or not math.isfinite(value):
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+    ):
         raise ValueError(f"{name}={value!r} is not allowed; allowed: a finite number")

@@ -22,7 +22,12 @@ import numpy as np
 Array = np.ndarray
 
 
-def heavy_ball_matrix(learning_rate, beta, eigenvalue) -> Array:
+ArrayLike = float | Array
+
+
+def heavy_ball_matrix(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike
+) -> Array:
     """The 2×2 iteration matrix of classical momentum on (x, v).
 
     Returns an array of shape (..., 2, 2), broadcasting the arguments.
@@ -39,11 +44,14 @@ def heavy_ball_matrix(learning_rate, beta, eigenvalue) -> Array:
     return np.stack([np.stack([1 - h, -b], -1), np.stack([h, b], -1)], -2)
 
 
-def nesterov_matrix(learning_rate, beta, eigenvalue) -> Array:
+def nesterov_matrix(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike
+) -> Array:
     """The 2×2 iteration matrix of Nesterov's look-ahead method on (x, v).
 
-    The gradient is taken at x - beta*v, so on a quadratic Nesterov is
-    heavy ball with both columns of the velocity damped by (1 - lr*λ).
+    The gradient is taken at x - beta*v, so on a quadratic Nesterov is heavy
+    ball whose velocity column (both entries) is damped by (1 - lr*λ): an
+    effective momentum beta * (1 - lr*λ) that depends on the eigenvalue.
 
     Notes
     -----
@@ -63,7 +71,12 @@ def spectral_radius(matrix: Array) -> Array:
     return np.max(np.abs(np.linalg.eigvals(matrix)), axis=-1)
 
 
-def convergence_rate(learning_rate, beta, eigenvalues, method: str = "heavy_ball"):
+def convergence_rate(
+    learning_rate: ArrayLike,
+    beta: ArrayLike,
+    eigenvalues: ArrayLike,
+    method: str = "heavy_ball",
+) -> Array:
     """The asymptotic factor per step on a quadratic: the worst direction's.
 
     Parameters
@@ -127,7 +140,7 @@ def heavy_ball_optimal_rate(kappa: float) -> float:
     return float((root - 1.0) / (root + 1.0))
 
 
-def heavy_ball_max_learning_rate(beta, largest: float):
+def heavy_ball_max_learning_rate(beta: ArrayLike, largest: float) -> ArrayLike:
     """The largest stable learning rate for a given beta: 2 (1 + beta) / L.
 
     Only meaningful for -1 < beta < 1; outside it no learning rate is stable.
@@ -135,7 +148,9 @@ def heavy_ball_max_learning_rate(beta, largest: float):
     return 2.0 * (1.0 + np.asarray(beta, float)) / largest
 
 
-def heavy_ball_is_stable(learning_rate, beta, eigenvalue):
+def heavy_ball_is_stable(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike
+) -> Array:
     """Whether heavy ball converges along eigenvalue λ > 0.
 
     True exactly when -1 < beta < 1 and 0 < lr*λ < 2 (1 + beta): the two
@@ -146,12 +161,17 @@ def heavy_ball_is_stable(learning_rate, beta, eigenvalue):
     return (np.abs(b) < 1) & (h > 0) & (h < 2 * (1 + b))
 
 
-def damping(learning_rate, beta, eigenvalue):
+def damping(learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike) -> Array:
     """How heavy ball moves along eigenvalue λ: the discriminant's verdict.
 
-    Returns "over" (two distinct real roots: a slow creep), "critical"
-    (a double root: the fastest approach without oscillation) or "under"
-    (complex roots: the ball oscillates while it settles), element-wise.
+    Returns, element-wise, the kind of the two roots of
+    z² - (1 + beta - lr*λ) z + beta:
+
+    - "over": two distinct real roots. The ball creeps in without swinging
+      when both are positive; a negative root flips the sign every step.
+    - "critical": a double root, the boundary between the two others.
+    - "under": a complex pair. The ball spirals in, swinging back and forth
+      with a period set by the roots' angle.
     """
     h = np.asarray(learning_rate, float) * np.asarray(eigenvalue, float)
     b = np.asarray(beta, float)
@@ -161,7 +181,7 @@ def damping(learning_rate, beta, eigenvalue):
     return np.where(critical, "critical", np.where(discriminant > 0, "over", "under"))
 
 
-def effective_window(beta):
+def effective_window(beta: ArrayLike) -> ArrayLike:
     """How many recent gradients the velocity effectively sums: 1 / (1 - beta).
 
     With a constant gradient g, classical momentum's velocity tends to
@@ -174,7 +194,7 @@ def effective_window(beta):
     return 1.0 / (1.0 - b)
 
 
-def half_life(beta):
+def half_life(beta: ArrayLike) -> ArrayLike:
     """Steps after which a gradient's weight in the velocity has halved.
 
     The weight of a gradient k steps old is beta**k, which reaches ½ at
@@ -184,6 +204,25 @@ def half_life(beta):
     if not np.all((b > 0) & (b < 1)):
         raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 < beta < 1")
     return np.log(0.5) / np.log(b)
+
+
+def steps_to_reach(rate: float, initial_loss: float, target_loss: float) -> int:
+    """Steps until a loss falling as the square of a distance reaches a target.
+
+    If the distance to the minimizer shrinks by ``rate`` per step, a
+    quadratic loss shrinks by rate² per step, so this is the first k with
+    initial_loss * rate**(2k) <= target_loss.
+    """
+    if not (0 < rate < 1):
+        raise ValueError(f"rate={rate!r} is not allowed; allowed: 0 < rate < 1")
+    if not (target_loss > 0 and np.isfinite(initial_loss)):
+        raise ValueError(
+            f"initial_loss={initial_loss!r}, target_loss={target_loss!r} is not "
+            "allowed; allowed: a finite initial loss and a target > 0"
+        )
+    if initial_loss <= target_loss:
+        return 0
+    return int(np.ceil(np.log(target_loss / initial_loss) / (2 * np.log(rate))))
 
 
 def _check_curvatures(smallest: float, largest: float) -> None:

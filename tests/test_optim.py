@@ -337,7 +337,9 @@ def test_learning_rate_that_is_not_a_number():
     ids=["classical", "pytorch", "lookahead"],
 )
 def test_bad_beta(make, value):
-    with pytest.raises(ValueError, match=rf"beta={value!r}.*allowed: a finite"):
+    # PyTorch's own name for beta is momentum, and the error uses it.
+    name = "momentum" if make is optim.momentum_pytorch else "beta"
+    with pytest.raises(ValueError, match=rf"{name}={value!r}.*allowed: a finite"):
         make(0.1, value)
 
 

@@ -222,3 +222,12 @@ def test_half_life():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_steps_to_reach_is_the_first_step_below_the_target():
+    rate, initial, target = 0.9, 50.0, 1e-6
+    k = theory.steps_to_reach(rate, initial, target)
+    assert initial * rate ** (2 * k) <= target < initial * rate ** (2 * (k - 1))
+    assert theory.steps_to_reach(rate, 1e-7, target) == 0
+    with pytest.raises(ValueError, match=r"rate=1\.0 is not allowed"):
+        theory.steps_to_reach(1.0, initial, target)

@@ -1,0 +1,114 @@
+"""What every check does: call the answer safely, compare, name the mistake."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+
+# Answers are compared to these tolerances: tight enough to tell a right
+# formula from a wrong one, loose enough for a different order of operations.
+RTOL, ATOL = 1e-7, 1e-10
+
+
+class Mistake(AssertionError):
+    """A wrong answer, with a message that names the likely mistake."""
+
+
+def fail(message: str) -> None:
+    """Raise the feedback for a wrong answer."""
+    __tracebackhide__ = True
+    raise Mistake(message)
+
+
+def passed(task: str, cases: int) -> None:
+    """Say briefly that the answer is right."""
+    print(f"✓ {task}: correct on {cases} test cases.")
+
+
+def call(task: str, function: Callable, *args: Any) -> Any:
+    """Call the student's function on copies of the arguments, checking that
+    it changed none of them."""
+    __tracebackhide__ = True
+    if not callable(function):
+        fail(f"{task} should be a function, but it is {type(function).__name__}.")
+    given = copy.deepcopy(args)
+    result = function(*args)
+    for name, before, after in zip(
+        _names(function, len(args)), given, args, strict=True
+    ):
+        if isinstance(before, np.ndarray) and not np.array_equal(before, after):
+            fail(
+                f"{task} changed its input `{name}` in place (an in-place operation "
+                f"such as `{name} *= ...` or `{name} += ...`?). Compute new arrays "
+                "instead, so the caller's arrays stay as they were."
+            )
+    return result
+
+
+def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
+    """The returned value as a float array of the expected shape."""
+    __tracebackhide__ = True
+    if value is None:
+        fail(f"{task} returned None for {what}: is a `return` statement missing?")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(f"{task} returned {type(value).__name__} for {what}, not numbers.")
+    if array.shape != shape:
+        fail(
+            f"{task} returned {what} with shape {array.shape}, but it should have "
+            f"shape {shape}."
+        )
+    return array
+
+
+def as_pair(task: str, result: Any, what: tuple[str, str]) -> tuple[Any, Any]:
+    """Unpack a returned pair, or say what was returned instead."""
+    __tracebackhide__ = True
+    if result is None:
+        fail(f"{task} returned None: is a `return` statement missing?")
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        kind = type(result).__name__
+        size = f" of length {len(result)}" if isinstance(result, tuple | list) else ""
+        fail(
+            f"{task} should return two things, ({what[0]}, {what[1]}), "
+            f"but it returned a {kind}{size}."
+        )
+    return result[0], result[1]
+
+
+def close(a: Any, b: Any) -> bool:
+    """Whether two answers (arrays, or tuples of arrays) agree within tolerances."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return (
+            isinstance(a, tuple)
+            and isinstance(b, tuple)
+            and len(a) == len(b)
+            and all(close(p, q) for p, q in zip(a, b, strict=True))
+        )
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    with np.errstate(all="ignore"):
+        return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
+
+
+def diagnose(got: Any, mistakes: Iterable[tuple[str, Any]]) -> str | None:
+    """The message of the first known mistake whose result matches ``got``.
+
+    ``mistakes`` pairs each message with what the mistake would return.
+    """
+    for message, result in mistakes:
+        if close(got, result):
+            return message
+    return None
+
+
+def _names(function: Callable, count: int) -> list[str]:
+    code = getattr(function, "__code__", None)
+    names = list(code.co_varnames[: code.co_argcount]) if code else []
+    names += [f"argument {i + 1}" for i in range(len(names), count)]
+    return names[:count]
