@@ -162,14 +162,14 @@ def heavy_ball_is_stable(
 
 
 def damping(learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike) -> Array:
-    """How heavy ball moves along eigenvalue λ: the discriminant's verdict.
+    """How heavy ball moves along eigenvalue λ, read off the 2×2 matrix's roots.
 
-    Returns, element-wise, the kind of the two roots of
-    z² - (1 + beta - lr*λ) z + beta:
+    The roots are those of z² - (1 + beta - lr*λ) z + beta. Element-wise:
 
-    - "over": two distinct real roots. The ball creeps in without swinging
-      when both are positive; a negative root flips the sign every step.
-    - "critical": a double root, the boundary between the two others.
+    - "unstable": a root of size >= 1; the error does not shrink.
+    - "over": two distinct real roots. With both positive the ball creeps
+      in from one side; a negative root flips the sign at every step.
+    - "critical": a double root, the boundary between "over" and "under".
     - "under": a complex pair. The ball spirals in, swinging back and forth
       with a period set by the roots' angle.
     """
@@ -178,7 +178,9 @@ def damping(learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike) ->
     discriminant = (1 + b - h) ** 2 - 4 * b
     scale = np.maximum(1.0, (1 + b - h) ** 2)
     critical = np.abs(discriminant) <= 1e-12 * scale
-    return np.where(critical, "critical", np.where(discriminant > 0, "over", "under"))
+    kind = np.where(critical, "critical", np.where(discriminant > 0, "over", "under"))
+    stable = spectral_radius(heavy_ball_matrix(learning_rate, beta, eigenvalue)) < 1
+    return np.where(stable, kind, "unstable")
 
 
 def effective_window(beta: ArrayLike) -> ArrayLike:

@@ -161,9 +161,20 @@ def test_no_learning_rate_is_stable_when_beta_is_one_or_more():
 def test_damping_classification(beta):
     root = np.sqrt(beta)
     low, high = (1 - root) ** 2, (1 + root) ** 2  # where the discriminant is 0
-    steps = np.array([0.5 * low, low, 0.5 * (low + high), high, 1.2 * high])
+    limit = 2 * (1 + beta)  # the stability boundary, beyond high
+    steps = np.array(
+        [0.5 * low, low, 0.5 * (low + high), high, 0.5 * (high + limit), 1.1 * limit]
+    )
     verdict = theory.damping(steps, beta, 1.0)
-    assert list(verdict) == ["over", "critical", "under", "critical", "over"]
+    assert list(verdict) == [
+        "over",
+        "critical",
+        "under",
+        "critical",
+        "over",
+        "unstable",
+    ]
+    steps, verdict = steps[:-1], verdict[:-1]
 
     # Under-damped exactly when the iteration matrix has complex eigenvalues.
     roots = np.linalg.eigvals(theory.heavy_ball_matrix(steps, beta, 1.0))
