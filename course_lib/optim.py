@@ -1,6 +1,6 @@
 """Optimizers as small composable transformations over NumPy arrays.
 
-An optimizer is a :class:`Transformation`: a pair of pure functions
+An optimizer is a `Transformation`: a pair of pure functions
 
     init(params) -> state
     update(grads, state, params) -> (updates, new_state)
@@ -13,7 +13,7 @@ small named tuple of arrays; nothing mutates itself. The parameters move by
 
 so ``updates`` is the step taken downhill, as in ``x <- x - v``.
 
-Small transformations compose with :func:`chain`, and the order of the pieces
+Small transformations compose with `chain`, and the order of the pieces
 is the algorithm. The three momentum conventions differ only in where the
 learning rate sits and how the new gradient is weighted::
 
@@ -46,6 +46,29 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+
+__all__ = [
+    "CONVENTIONS",
+    "CountState",
+    "EmptyState",
+    "Transformation",
+    "VelocityState",
+    "add_decayed_weights",
+    "apply_updates",
+    "chain",
+    "convert_velocity",
+    "equivalent_learning_rate",
+    "gradient_descent",
+    "lookahead_momentum",
+    "momentum_averaging",
+    "momentum_classical",
+    "momentum_pytorch",
+    "negate",
+    "nesterov",
+    "scale_by_learning_rate",
+    "trace",
+]
+
 
 Array = np.ndarray
 HyperParameter = float | Array | Callable[[int], Any]
@@ -473,7 +496,7 @@ def nesterov(learning_rate: HyperParameter, beta: HyperParameter) -> Transformat
     """Nesterov's method, reformulated to need the gradient at x only.
 
     With a constant beta, the iterates are exactly the look-ahead points
-    x - beta * v of :func:`lookahead_momentum`. With a scheduled beta they
+    x - beta * v of `lookahead_momentum`. With a scheduled beta they
     differ slightly: the exact match would need next step's beta in the
     step below, and this form (like PyTorch's) uses the current one.
 
@@ -510,7 +533,7 @@ def convert_velocity(
     """Express a velocity of one convention in another, for the same steps.
 
     ``learning_rate`` is the classical form's; each form's own rate follows
-    from :func:`equivalent_learning_rate`. The step taken is v in the
+    from `equivalent_learning_rate`. The step taken is v in the
     classical form and (its own rate) * v in the other two, so the velocity
     is rescaled by the ratio of those factors.
     """

@@ -1,6 +1,6 @@
 """The course's figures, each drawn on a matplotlib Axes you pass in.
 
-One style for every lesson: :func:`use_style` sets it, :data:`COLORS` gives
+One style for every lesson: `use_style` sets it, `COLORS` gives
 each method the same colour-blind-safe colour everywhere (Okabe and Ito's
 palette), contour plots have equal aspect and losses a log scale.
 
@@ -17,6 +17,20 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 
 from course_lib.run import Trajectory
+
+__all__ = [
+    "COLORS",
+    "PALETTE",
+    "STYLE",
+    "color_of",
+    "contour",
+    "loss_curves",
+    "path",
+    "rate_heatmap",
+    "trajectory_paths",
+    "use_style",
+]
+
 
 Array = np.ndarray
 
@@ -79,7 +93,7 @@ def contour(ax: Axes, problem, *, window=None, levels: int = 20, resolution: int
     Parameters
     ----------
     ax : Axes
-    problem : a 2-D problem from :mod:`course_lib.problems`
+    problem : a 2-D problem from `course_lib.problems`
     window : ((x_min, x_max), (y_min, y_max)), optional
         The problem's own window by default.
     levels : int

@@ -11,6 +11,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+__all__ = [
+    "Quadratic",
+    "Rosenbrock",
+    "rotation_2d",
+    "rowwise_dot",
+    "rowwise_matmul",
+]
+
+
 Array = np.ndarray
 
 

@@ -19,6 +19,16 @@ import numpy as np
 
 from course_lib.optim import Transformation, VelocityState
 
+__all__ = [
+    "Problem",
+    "Trajectory",
+    "distance_to",
+    "hyperparameter_grid",
+    "rate_per_step",
+    "run",
+]
+
+
 Array = np.ndarray
 
 
@@ -106,9 +116,9 @@ def run(
     Parameters
     ----------
     optimizer : Transformation
-        From :mod:`course_lib.optim`.
+        From `course_lib.optim`.
     problem : Problem
-        From :mod:`course_lib.problems`, or any object with ``dim``,
+        From `course_lib.problems`, or any object with ``dim``,
         ``minimum_value``, ``value``, ``grad`` and ``value_and_grad``.
     x0 : array, shape (dim,) or (*batch, dim)
         The starting point, or one per run.

@@ -18,6 +18,12 @@ import math
 import numbers
 from collections.abc import Callable, Mapping
 
+__all__ = [
+    "constant",
+    "piecewise_constant",
+]
+
+
 Schedule = Callable[[int], float]
 
 

@@ -19,6 +19,24 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "convergence_rate",
+    "damping",
+    "effective_window",
+    "gd_optimal_learning_rate",
+    "gd_optimal_rate",
+    "half_life",
+    "heavy_ball_is_stable",
+    "heavy_ball_matrix",
+    "heavy_ball_max_learning_rate",
+    "heavy_ball_optimal_parameters",
+    "heavy_ball_optimal_rate",
+    "nesterov_matrix",
+    "spectral_radius",
+    "steps_to_reach",
+]
+
+
 Array = np.ndarray
 
 

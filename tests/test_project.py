@@ -54,7 +54,8 @@ def test_readme_has_two_setup_commands_and_ci_runs_the_test_one():
     commands = readme_commands()
     assert len(commands) == 2, f"expected 2 set-up commands, found {commands}"
     open_course, run_tests = commands
-    assert "jupyter lab notebooks/01_update_equations.ipynb" in open_course
+    assert "jupyter lab" in open_course
+    assert open_course.endswith(" notebooks/01_update_equations.ipynb")
     assert "pytest" in run_tests
     for command in commands:
         assert command.startswith("python3 -m venv .venv &&")
