@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -135,3 +136,60 @@ def errors(course: Path, assignment: str, student: str) -> dict[str, str]:
             if output.get("output_type") == "error":
                 found[grade_id] = f"{output['ename']}: {output['evalue']}"
     return found
+
+
+class GradedScenarios:
+    """Tests shared by every assignment; a test module subclasses this.
+
+    The subclass names its ``assignment`` and its ``planted`` submissions:
+    ``{student: {task: (source, words the feedback must contain)}}``, with
+    one known mistake in every task of each. ``extra`` may add submissions
+    of its own as ``{student: notebook maker}``.
+    """
+
+    assignment: str
+    planted: dict[str, dict[str, tuple[str, str]]]
+    timeout: int | None = None
+
+    @classmethod
+    def extra(cls, blank, right) -> dict:
+        return {}
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def course(cls, tmp_path_factory):
+        """A course in which every submission is autograded in one call."""
+        folder = make_course(tmp_path_factory.mktemp("course"))
+        blank, right = released(folder, cls.assignment), solved(cls.assignment)
+        submissions = {"solved": right, "blank": blank}
+        for student, planted in cls.planted.items():
+            sources = {task: source for task, (source, _) in planted.items()}
+            submissions[student] = with_answers(blank, sources)
+        submissions.update(cls.extra(blank, right))
+        for student, notebook in submissions.items():
+            submit(folder, student, cls.assignment, notebook)
+        options = [] if cls.timeout is None else [f"--Execute.timeout={cls.timeout}"]
+        log = nbgrader(folder, "autograde", cls.assignment, *options)
+        return folder, log
+
+    def test_the_solutions_get_full_marks(self, course):
+        folder, _ = course
+        assert scores(folder, self.assignment, "solved") == points(self.assignment)
+
+    def test_the_students_copy_gets_zero_without_crashing_the_grader(self, course):
+        folder, _ = course
+        got = scores(folder, self.assignment, "blank")
+        assert got == dict.fromkeys(points(self.assignment), 0)
+        for message in errors(folder, self.assignment, "blank").values():
+            assert message.startswith("NotImplementedError")
+
+    def test_each_planted_mistake_loses_its_task_and_names_the_mistake(self, course):
+        folder, _ = course
+        for student, planted in self.planted.items():
+            got = scores(folder, self.assignment, student)
+            feedback = errors(folder, self.assignment, student)
+            for task, (_, words) in planted.items():
+                check = f"check_{task}"
+                assert got[check] == 0, f"{student}: {task} kept its points"
+                assert words in feedback[check], f"{student}: {feedback[check]!r}"
+            assert sum(got.values()) == 0, f"{student}: every task has a mistake"

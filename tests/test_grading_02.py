@@ -1,22 +1,11 @@
 """Grading the exercises of lesson 02 with nbgrader, as an instructor would.
 
-The same scenarios as for lesson 01, with this lesson's own mistakes: the
-worked solutions, the untouched students' copy, and two submissions with one
-known mistake per task.
+The scenarios shared by every assignment (grading.GradedScenarios), with
+this lesson's own mistakes: the worked solutions, the untouched students'
+copy, and two submissions with one known mistake per task.
 """
 
-import pytest
-from grading import (
-    errors,
-    make_course,
-    nbgrader,
-    points,
-    released,
-    scores,
-    solved,
-    submit,
-    with_answers,
-)
+from grading import GradedScenarios
 
 ASSIGNMENT = "02_ravines"
 
@@ -92,37 +81,6 @@ SIGN_AND_CO = {
 PLANTED = {"wrong_point_and_co": WRONG_POINT_AND_CO, "sign_and_co": SIGN_AND_CO}
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    """A graded course: every planted submission autograded in one call."""
-    folder = make_course(tmp_path_factory.mktemp("course"))
-    blank = released(folder, ASSIGNMENT)
-    submit(folder, "solved", ASSIGNMENT, solved(ASSIGNMENT))
-    submit(folder, "blank", ASSIGNMENT, blank)
-    for student, planted in PLANTED.items():
-        sources = {task: source for task, (source, _) in planted.items()}
-        submit(folder, student, ASSIGNMENT, with_answers(blank, sources))
-    nbgrader(folder, "autograde", ASSIGNMENT)
-    return folder
-
-
-def test_the_solutions_get_full_marks(course):
-    assert scores(course, ASSIGNMENT, "solved") == points(ASSIGNMENT)
-
-
-def test_the_students_copy_gets_zero_without_crashing_the_grader(course):
-    got = scores(course, ASSIGNMENT, "blank")
-    assert got == dict.fromkeys(points(ASSIGNMENT), 0)
-    for message in errors(course, ASSIGNMENT, "blank").values():
-        assert message.startswith("NotImplementedError")
-
-
-@pytest.mark.parametrize("student", PLANTED)
-def test_each_planted_mistake_loses_its_task_and_names_the_mistake(course, student):
-    got = scores(course, ASSIGNMENT, student)
-    feedback = errors(course, ASSIGNMENT, student)
-    for task, (_, words) in PLANTED[student].items():
-        check = f"check_{task}"
-        assert got[check] == 0, f"{student}: {task} kept its points"
-        assert words in feedback[check], f"{student}: {feedback[check]!r}"
-    assert sum(got.values()) == 0  # every task of these carries a mistake
+class TestGradingLesson02(GradedScenarios):
+    assignment = ASSIGNMENT
+    planted = PLANTED

@@ -37,7 +37,8 @@ def readme_commands():
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pinned = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"]
+    pinned = project["dependencies"] + extras["test"] + extras["instructor"]
     in_pyproject = {re.sub(r"\s", "", p).lower() for p in pinned}
 
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())

@@ -290,6 +290,17 @@ def _uphill(grad_fn: Callable, x0: Array, lr: float, beta: float, steps: int):
     return np.array(positions)
 
 
+def _late_step(grad_fn: Callable, x0: Array, lr: float, beta: float, steps: int):
+    """The positions of a loop that moves before it updates the velocity."""
+    x, velocity, positions = np.array(x0, float), np.zeros_like(x0, float), [x0]
+    for _ in range(steps):
+        new_velocity = beta * velocity + lr * grad_fn(x)
+        x = x - velocity
+        velocity = new_velocity
+        positions.append(x)
+    return np.array(positions)
+
+
 def momentum_loop(student: Callable, *, seed: int = 0) -> None:
     """Check ``momentum_loop(grad_fn, x0, lr, beta, steps) -> positions``.
 
@@ -322,7 +333,18 @@ def momentum_loop(student: Callable, *, seed: int = 0) -> None:
         count += 1
         if close(got, right):
             continue
+        if np.all(got[1:] == got[0]) or np.all(got[1:] == got[-1]):
+            fail(
+                "Every row of your array is the same point: the list holds the "
+                "same array again and again, changed in place (for instance by "
+                "`x -= ...`). Append a copy, or compute a new x at each step."
+            )
         mistakes = [
+            (
+                "The position moved by the old velocity: update the velocity "
+                "first, then move by the new one.",
+                _late_step(bowl.grad, x0, lr, beta, steps),
+            ),
             (
                 "Your loop takes plain gradient-descent steps: the velocity is "
                 "not carried from one step to the next.",

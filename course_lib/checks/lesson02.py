@@ -107,8 +107,8 @@ def converges(student: Callable, *, seed: int = 0) -> None:
             )
         answers.append(bool(answer))
     got = np.array(answers)
-    radius = theory.spectral_radius(theory.heavy_ball_matrix(lr, beta, lam))
-    right = radius < 1
+    matrices = theory.heavy_ball_matrix(lr, beta, lam)
+    right = theory.spectral_radius(matrices) < 1
     if np.array_equal(got, right):
         passed(task, got.size)
         return
@@ -131,10 +131,14 @@ def converges(student: Callable, *, seed: int = 0) -> None:
             right | ((beta >= 1) & (h < 2 * (1 + beta))),
         ),
         (
-            "You declare a run convergent when its spectral radius is at most 1 "
-            "in one direction only; both eigenvalues of the matrix must lie "
-            "inside the unit circle.",
+            "Your verdict depends on beta alone: |beta| < 1 is needed, but the "
+            "learning rate matters too, since too large a step diverges.",
             np.abs(beta) < 1,
+        ),
+        (
+            "You declare a run convergent when one eigenvalue of the matrix lies "
+            "inside the unit circle; both must, so look at the larger size.",
+            np.abs(np.linalg.eigvals(matrices)).min(axis=-1) < 1,
         ),
     ]
     hint = None
@@ -164,11 +168,11 @@ def _distance_series(seed: int):
             kappa, angle=float(rng.uniform(0, np.pi))
         )
         lr, beta = theory.heavy_ball_optimal_parameters(1.0, kappa)
-        scale = float(rng.uniform(0.3, 0.9))  # detuned, so each run differs
+        # More momentum than the optimum: the run spirals in, so neighbouring
+        # ratios of distances jump around and only the right formula agrees.
+        beta = beta + (1 - beta) * float(rng.uniform(0.2, 0.6))
         start = rng.normal(size=2)
-        trajectory = run.run(
-            optim.momentum_classical(lr * scale, beta * scale), ravine, start, 120
-        )
+        trajectory = run.run(optim.momentum_classical(lr, beta), ravine, start, 120)
         distances = run.distance_to(trajectory.positions, ravine.minimizer)
         start_step = int(rng.integers(20, 50))
         yield distances, start_step, start_step + int(rng.integers(30, 60))
@@ -268,6 +272,12 @@ def nesterov_step(student: Callable, *, seed: int = 0) -> None:
             _lookahead_step(x, v, _constant(bowl.grad(point)), lr, beta)
             for point in (x, x + beta * v, x - v)
         )
+        # The reformulated method, which moves a different variable.
+        reformulated = optim.nesterov(lr, beta)
+        lr_state, trace_state = reformulated.init(x)
+        state = (lr_state, trace_state._replace(count=1, velocity=v))
+        updates, (_, new_trace) = reformulated.update(bowl.grad(x), state, x)
+        other_form = (optim.apply_updates(x, updates), new_trace.velocity)
 
         hint = diagnose(
             (got_x, got_v),
@@ -297,6 +307,12 @@ def nesterov_step(student: Callable, *, seed: int = 0) -> None:
                     "Your position moved uphill, along +velocity: a sign error in "
                     "the position update.",
                     (x + right_v, right_v),
+                ),
+                (
+                    "You wrote the reformulated Nesterov step (the gradient at x, "
+                    "then a step of beta * v + lr * g), as PyTorch does; this task "
+                    "asks for the look-ahead form.",
+                    other_form,
                 ),
             ],
         )
