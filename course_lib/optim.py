@@ -32,7 +32,9 @@ Every hyperparameter may be
 - a float;
 - an array whose shape is a prefix of the parameters' shape, so that a
   learning rate of shape ``(n,)`` gives each of ``n`` runs of parameters
-  ``(n, dim)`` its own value (one call runs a whole grid);
+  ``(n, dim)`` its own value (one call runs a whole grid); for a single
+  run of parameters ``(dim,)``, an array ``(dim,)`` gives each coordinate
+  its own value;
 - a schedule: a function of the step count (0 for the first update)
   returning a float or such an array.
 
@@ -360,11 +362,18 @@ def negate() -> Transformation:
 
 
 def lookahead_momentum(
-    learning_rate: HyperParameter, beta: HyperParameter
+    learning_rate: HyperParameter,
+    beta: HyperParameter,
+    *,
+    lookahead: HyperParameter | None = None,
 ) -> Transformation:
     """Nesterov's method as a look-ahead: the gradient is taken ahead of x.
 
-    The velocity carries the learning rate, as in the classical form.
+    The velocity carries the learning rate, as in the classical form. The
+    gradient is taken at x - lookahead * v, where ``lookahead`` is beta by
+    default (Nesterov). With ``lookahead=0`` this is heavy ball, and with
+    beta = 0 too, gradient descent: as arrays over a batch, one run can hold
+    all three methods side by side.
 
     Notes
     -----
@@ -373,14 +382,15 @@ def lookahead_momentum(
     """
     lr = _Hyper("learning_rate", learning_rate)
     beta = _Hyper("beta", beta)
+    ahead = beta if lookahead is None else _Hyper("lookahead", lookahead, "beta")
 
     def init(params):
-        lr.check_shape(params)
-        beta.check_shape(params)
+        for hyper in (lr, beta, ahead):
+            hyper.check_shape(params)
         return VelocityState(count=0, velocity=np.zeros_like(params, dtype=float))
 
     def query(params, state):
-        return params - beta.at(state.count, params) * state.velocity
+        return params - ahead.at(state.count, params) * state.velocity
 
     def update(grads, state, params):
         k = state.count

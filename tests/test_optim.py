@@ -411,3 +411,25 @@ def test_bad_weight_decay_and_convention():
         optim.equivalent_learning_rate(0.1, 0.9, "adam")
     with pytest.raises(ValueError, match=r"convention='adam'"):
         optim.convert_velocity([1.0], "adam", "classical", 0.1, 0.9)
+
+
+def test_lookahead_zero_is_heavy_ball_and_one_batch_holds_three_methods():
+    bowl = problems.Quadratic([1.0, 25.0], problems.rotation_2d(0.4))
+    lr, beta, start, steps = 0.03, 0.8, np.array([1.0, -0.5]), 60
+    methods = {
+        "gradient descent": optim.gradient_descent(lr),
+        "heavy ball": optim.momentum_classical(lr, beta),
+        "nesterov": optim.lookahead_momentum(lr, beta),
+    }
+    alone = {name: run.run(m, bowl, start, steps) for name, m in methods.items()}
+    together = run.run(
+        optim.lookahead_momentum(
+            lr, np.array([0.0, beta, beta]), lookahead=np.array([0.0, 0.0, beta])
+        ),
+        bowl,
+        start,
+        steps,
+        batch=3,
+    )
+    for i, name in enumerate(methods):
+        assert_allclose(together.positions[:, i], alone[name].positions, atol=1e-12)
