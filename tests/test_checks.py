@@ -63,6 +63,8 @@ def nesterov_step(x, velocity, grad_fn, lr, beta):
 
 
 def steps_to_reach(rate, initial_loss, target_loss):
+    if initial_loss <= target_loss:
+        return 0
     return math.ceil(math.log(target_loss / initial_loss) / (2 * math.log(rate)))
 
 
@@ -205,6 +207,10 @@ def rounds_down(rate, initial_loss, target_loss):
     return math.floor(math.log(target_loss / initial_loss) / (2 * math.log(rate)))
 
 
+def forgets_the_start_may_meet_the_target(rate, initial_loss, target_loss):
+    return math.ceil(math.log(target_loss / initial_loss) / (2 * math.log(rate)))
+
+
 def a_float(rate, initial_loss, target_loss):
     return float(steps_to_reach(rate, initial_loss, target_loss))
 
@@ -222,7 +228,7 @@ WRONG = [
     (lesson01.classical_to_averaging, pytorch_buffer_instead, "PyTorch buffer"),
     (lesson01.pytorch_buffers, buffer_from_zero, "starts at zero"),
     (lesson01.momentum_loop, loop_without_start, "starting point belongs in row 0"),
-    (lesson01.momentum_loop, loop_appending_one_array, "same array"),
+    (lesson01.momentum_loop, loop_appending_one_array, "Every row"),
     (lesson01.velocity_after, terminal_velocity, "terminal velocity"),
     (lesson02.heavy_ball_tuning, tuning_with_the_rate_as_beta, "optimal rate"),
     (lesson02.heavy_ball_tuning, tuning_swapped, "wrong order"),
@@ -234,6 +240,11 @@ WRONG = [
     (lesson02.steps_to_reach, loss_falls_by_the_rate, "square of a distance"),
     (lesson02.steps_to_reach, rounds_down, "One step short"),
     (lesson02.steps_to_reach, a_float, "as an int"),
+    (
+        lesson02.steps_to_reach,
+        forgets_the_start_may_meet_the_target,
+        "no step is needed",
+    ),
 ]
 
 

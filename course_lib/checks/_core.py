@@ -25,9 +25,23 @@ def fail(message: str) -> None:
     raise Mistake(message)
 
 
-def passed(task: str, cases: int) -> None:
+def passed(task: str, cases: int, seed: int = 0) -> None:
     """Say briefly that the answer is right."""
-    print(f"✓ {task}: correct on {cases} test cases.")
+    inputs = "" if seed == 0 else f" with other inputs (set {seed})"
+    print(f"✓ {task}: correct on {cases} test cases{inputs}.")
+
+
+def same_rows(got: Array) -> bool:
+    """Whether every row repeats one array: a list that held one array, which
+    was then changed in place."""
+    return len(got) > 1 and (np.all(got[1:] == got[0]) or np.all(got[:-1] == got[-1]))
+
+
+SAME_ROWS = (
+    "Every row of your array is the same: the list holds one array again and "
+    "again, changed in place (for instance by `x -= ...` or `b *= ...`). Append a "
+    "copy, or compute a new array at each step."
+)
 
 
 def call(task: str, function: Callable, *args: Any) -> Any:
@@ -44,8 +58,9 @@ def call(task: str, function: Callable, *args: Any) -> Any:
         if isinstance(before, np.ndarray) and not np.array_equal(before, after):
             fail(
                 f"{task} changed its input `{name}` in place (an in-place operation "
-                f"such as `{name} *= ...` or `{name} += ...`?). Compute new arrays "
-                "instead, so the caller's arrays stay as they were."
+                f"such as `{name} *= ...` or `{name} += ...`, perhaps on a name that "
+                f"refers to `{name}`: `y = {name}` does not copy). Compute new "
+                "arrays instead, so the caller's arrays stay as they were."
             )
     return result
 
@@ -73,7 +88,9 @@ def as_pair(task: str, result: Any, what: tuple[str, str]) -> tuple[Any, Any]:
     if result is None:
         fail(f"{task} returned None: is a `return` statement missing?")
     if not isinstance(result, tuple | list) or len(result) != 2:
-        kind = type(result).__name__
+        kind = (
+            "NumPy array" if isinstance(result, np.ndarray) else type(result).__name__
+        )
         size = f" of length {len(result)}" if isinstance(result, tuple | list) else ""
         fail(
             f"{task} should return two things, ({what[0]}, {what[1]}), "

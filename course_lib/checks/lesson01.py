@@ -8,6 +8,7 @@ import numpy as np
 
 from course_lib import optim, problems, run
 from course_lib.checks._core import (
+    SAME_ROWS,
     as_array,
     as_pair,
     call,
@@ -15,6 +16,7 @@ from course_lib.checks._core import (
     diagnose,
     fail,
     passed,
+    same_rows,
 )
 
 Array = np.ndarray
@@ -129,7 +131,7 @@ def classical_step(student: Callable, *, seed: int = 0) -> None:
             f"{hint or 'Both the new position and the new velocity are wrong.'} "
             f"{_on(lr, beta)}"
         )
-    passed(task, count)
+    passed(task, count, seed)
 
 
 # ---------------------------------------------------------------------------
@@ -179,10 +181,15 @@ def classical_to_averaging(student: Callable, *, seed: int = 0) -> None:
                 "the classical velocity already contains it.",
                 v * lr,
             ),
+            (
+                "You returned the velocity unchanged, but the two forms measure "
+                "it in different units: one contains the learning rate.",
+                v,
+            ),
         ]
         hint = diagnose(got, mistakes) or "Your converted velocity is wrong."
         fail(f"{hint} {_on(lr, beta)}")
-    passed(task, count)
+    passed(task, count, seed)
 
 
 # ---------------------------------------------------------------------------
@@ -219,6 +226,8 @@ def pytorch_buffers(student: Callable, *, seed: int = 0) -> None:
                 "the buffer after each step only, without a starting row."
             )
         got = as_array(task, "the buffers", answer, gradients.shape)
+        if same_rows(got) and not same_rows(gradients):
+            fail(SAME_ROWS)
         right = _buffers(
             gradients,
             optim.trace(momentum, dampening=dampening, buffer_start="first_gradient"),
@@ -258,7 +267,7 @@ def pytorch_buffers(student: Callable, *, seed: int = 0) -> None:
             f"{hint} (test case with momentum={momentum:.3g}, "
             f"dampening={dampening:.3g}, {steps} steps)"
         )
-    passed(task, count)
+    passed(task, count, seed)
 
 
 # ---------------------------------------------------------------------------
@@ -317,6 +326,7 @@ def momentum_loop(student: Callable, *, seed: int = 0) -> None:
             "lr twice": optim.momentum_classical(lr**2, beta),
             "no lr": optim.momentum_classical(1.0, beta),
             "averaging": optim.momentum_classical(lr * (1 - beta), beta),
+            "nesterov": optim.lookahead_momentum(lr, beta),
         }
         paths = {
             name: run.run(method, bowl, x0, steps).positions
@@ -333,12 +343,8 @@ def momentum_loop(student: Callable, *, seed: int = 0) -> None:
         count += 1
         if close(got, right):
             continue
-        if np.all(got[1:] == got[0]) or np.all(got[1:] == got[-1]):
-            fail(
-                "Every row of your array is the same point: the list holds the "
-                "same array again and again, changed in place (for instance by "
-                "`x -= ...`). Append a copy, or compute a new x at each step."
-            )
+        if same_rows(got):
+            fail(SAME_ROWS)
         mistakes = [
             (
                 "The position moved by the old velocity: update the velocity "
@@ -362,14 +368,22 @@ def momentum_loop(student: Callable, *, seed: int = 0) -> None:
             ),
             (AVERAGING, paths["averaging"]),
             (
+                "Your loop takes the gradient ahead of x, at x - beta * v: that "
+                "is Nesterov's method; this task asks for classical momentum.",
+                paths["nesterov"],
+            ),
+            (
                 "Your loop climbs: the positions move along +velocity, a sign "
                 "error in the position update.",
                 _uphill(bowl.grad, x0, lr, beta, steps),
             ),
         ]
-        hint = diagnose(got, mistakes) or "Your positions are wrong."
+        wrong = int(np.flatnonzero(~np.isclose(got, right).all(axis=-1))[0])
+        hint = diagnose(got, mistakes) or (
+            f"Your positions are wrong from row {wrong} on (row 0 is the start)."
+        )
         fail(f"{hint} {_on(lr, beta)}")
-    passed(task, count)
+    passed(task, count, seed)
 
 
 # ---------------------------------------------------------------------------
@@ -397,8 +411,8 @@ def velocity_after(student: Callable, *, seed: int = 0) -> None:
             continue
         terminal = lr * g / (1 - beta)
         off_by_one = (
-            "Off by one step: after k updates from zero the velocity holds k "
-            "gradients, the oldest decayed k - 1 times."
+            "Off by one step: count how many gradients the velocity holds "
+            "after k updates from zero."
         )
         mistakes = [
             (
@@ -417,4 +431,4 @@ def velocity_after(student: Callable, *, seed: int = 0) -> None:
         ]
         hint = diagnose(got, mistakes) or "Your velocity is wrong."
         fail(f"{hint} (test case with k={k}, lr={lr:.3g}, beta={beta:.3g})")
-    passed(task, count)
+    passed(task, count, seed)

@@ -48,9 +48,9 @@ def heavy_ball_tuning(student: Callable, *, seed: int = 0) -> None:
                     (right_beta, right_lr),
                 ),
                 (
-                    "Your beta equals heavy ball's optimal rate, not its momentum: "
-                    "recall that the two eigenvalues of the 2×2 matrix multiply to "
-                    "beta and, at the optimum, both have the size of the rate.",
+                    "Your beta equals heavy ball's optimal rate, which is not the "
+                    "momentum itself: relate the two through the eigenvalues of "
+                    "the 2×2 matrix at the optimum.",
                     (right_lr, rate),
                 ),
                 (
@@ -74,7 +74,7 @@ def heavy_ball_tuning(student: Callable, *, seed: int = 0) -> None:
             f"{hint or 'Both the learning rate and beta are wrong.'} "
             f"(test case with mu={mu:.3g}, L={big:.4g})"
         )
-    passed(task, count)
+    passed(task, count, seed)
 
 
 # ---------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def converges(student: Callable, *, seed: int = 0) -> None:
     matrices = theory.heavy_ball_matrix(lr, beta, lam)
     right = theory.spectral_radius(matrices) < 1
     if np.array_equal(got, right):
-        passed(task, got.size)
+        passed(task, got.size, seed)
         return
     h = lr * lam
     rules = [
@@ -212,6 +212,16 @@ def rate_from_distances(student: Callable, *, seed: int = 0) -> None:
                 (off_by_one, ratio ** (1 / (steps + 1))),
                 (off_by_one, ratio ** (1 / (steps - 1))),
                 (
+                    "That is the logarithm of the rate; the task asks for the "
+                    "factor itself.",
+                    np.log(right),
+                ),
+                (
+                    "Your window ends one step early: the last distance is "
+                    "distances[stop].",
+                    (distances[stop - 1] / distances[start]) ** (1 / steps),
+                ),
+                (
                     "Your rate is the average of the ratios of neighbouring "
                     "distances; the ratios of an oscillating run jump around, so "
                     "take the geometric mean over the window.",
@@ -223,7 +233,7 @@ def rate_from_distances(student: Callable, *, seed: int = 0) -> None:
             f"{hint or 'Your rate is wrong.'} (test case with start={start}, "
             f"stop={stop})"
         )
-    passed(task, count)
+    passed(task, count, seed)
 
 
 # ---------------------------------------------------------------------------
@@ -309,6 +319,12 @@ def nesterov_step(student: Callable, *, seed: int = 0) -> None:
                     (x + right_v, right_v),
                 ),
                 (
+                    "Your step starts from the look-ahead point; the look-ahead "
+                    "point is only where the gradient is taken, and the step "
+                    "starts from x.",
+                    (right_x - beta * v, right_v),
+                ),
+                (
                     "You wrote the reformulated Nesterov step (the gradient at x, "
                     "then a step of beta * v + lr * g), as PyTorch does; this task "
                     "asks for the look-ahead form.",
@@ -320,7 +336,7 @@ def nesterov_step(student: Callable, *, seed: int = 0) -> None:
             f"{hint or 'Your Nesterov step is wrong.'} (test case with "
             f"lr={lr:.3g}, beta={beta:.3g})"
         )
-    passed(task, count)
+    passed(task, count, seed)
 
 
 # ---------------------------------------------------------------------------
@@ -332,10 +348,12 @@ def steps_to_reach(student: Callable, *, seed: int = 0) -> None:
     task = "steps_to_reach"
     rng = np.random.default_rng(seed)
     count = 0
-    while count < 5:
+    while count < 6:
         rate = float(rng.uniform(0.5, 0.99))
         initial = float(rng.uniform(1.0, 100.0))
         target = float(10 ** rng.uniform(-9, -3))
+        if count == 5:  # a start that already meets the target
+            initial, target = target / 1000, target
         exact = np.log(target / initial) / (2 * np.log(rate))
         if abs(exact - round(exact)) < 1e-6:
             continue  # a tie, where rounding would decide
@@ -349,6 +367,12 @@ def steps_to_reach(student: Callable, *, seed: int = 0) -> None:
         count += 1
         if answer == right:
             continue
+        if right == 0:
+            fail(
+                f"{task} returned {answer} for an initial loss that already meets "
+                "the target: then no step is needed. (test case with "
+                f"initial_loss={initial:.3g}, target_loss={target:.2g})"
+            )
         distance_steps = np.log(target / initial) / np.log(rate)
         messages = {
             int(np.ceil(distance_steps)): (
@@ -369,4 +393,4 @@ def steps_to_reach(student: Callable, *, seed: int = 0) -> None:
             f"{hint} (test case with rate={rate:.3g}, initial_loss={initial:.3g}, "
             f"target_loss={target:.2g})"
         )
-    passed(task, count)
+    passed(task, count, seed)
