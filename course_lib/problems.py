@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
+    "Curve",
     "Quadratic",
     "Rosenbrock",
     "rotation_2d",
@@ -268,3 +269,203 @@ class Rosenbrock:
         row_u = np.stack([2.0 - 4.0 * self.b * (w - 3.0 * np.square(u)), cross], -1)
         row_w = np.stack([cross, np.full_like(u, 2.0 * self.b)], axis=-1)
         return np.stack([row_u, row_w], axis=-2)
+
+
+def _checked_dips(dips) -> tuple[tuple[float, float, float], ...]:
+    """The dips of a `Curve` as float triples; a ValueError names a bad one."""
+    allowed = "(at, depth, width) with finite at, depth > 0 and width > 0"
+    checked = []
+    for dip in dips:
+        try:
+            at, depth, width = (float(v) for v in dip)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"dips contains {dip!r}, which is not allowed; allowed: {allowed}"
+            ) from None
+        finite = np.all(np.isfinite([at, depth, width]))
+        if not (finite and depth > 0 and width > 0):
+            raise ValueError(
+                f"dips contains {dip!r}, which is not allowed; allowed: {allowed}"
+            )
+        checked.append((at, depth, width))
+    return tuple(checked)
+
+
+def _checked_window(window) -> tuple[float, float]:
+    """A 1-D window as (low, high), or a ValueError."""
+    try:
+        low, high = (float(v) for v in window)
+    except (TypeError, ValueError):
+        low = high = np.nan
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(
+            f"window={window!r} is not allowed; allowed: (low, high), finite "
+            "numbers with low < high"
+        )
+    return low, high
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """A 1-D loss: a wide bowl with Gaussian dips in it.
+
+    f(x) = ½ curvature (x - centre)² - Σ depth_i exp(-(x - at_i)² / (2 width_i²))
+
+    The bowl keeps the curve bounded below; each dip ``(at, depth, width)``
+    adds a minimum, deep or shallow, wide or narrow. Points have shape
+    ``(..., 1)``, as for any problem with ``dim = 1``. The course's ready-made
+    curves are `Curve.plateau`, `Curve.tilted_double_well` and
+    `Curve.narrow_minimum`.
+
+    Parameters
+    ----------
+    curvature : float
+        The bowl's curvature, > 0.
+    centre : float
+        Where the bowl is lowest.
+    dips : sequence of (at, depth, width)
+        Each with depth > 0 and width > 0.
+    window : (low, high)
+        The stretch of x to plot; stored as ``((low, high),)``, the shape of
+        every problem's window.
+
+    Attributes
+    ----------
+    local_minimizers : array
+        Every local minimizer, in increasing order.
+
+    Notes
+    -----
+    The minimizers have no closed form. They are found once, when the curve
+    is made: the slope can vanish only where the bowl's slope is no steeper
+    than the dips' steepest slopes together, and that stretch is scanned on
+    a grid a tenth of the narrowest dip's width; each change of the slope
+    from negative to positive is then narrowed down by bisection until its
+    ends are neighbouring floats.
+
+    Examples
+    --------
+    >>> well = Curve.tilted_double_well()
+    >>> well.local_minimizers.size, bool(well.minimizer[0] < 0)
+    (2, True)
+    """
+
+    curvature: float
+    centre: float = 0.0
+    dips: tuple[tuple[float, float, float], ...] = ()
+    window: tuple = (-5.0, 5.0)
+    local_minimizers: Array = field(init=False, repr=False)
+
+    dim = 1
+
+    def __post_init__(self):
+        if not (np.isfinite(self.curvature) and self.curvature > 0):
+            raise ValueError(
+                f"curvature={self.curvature!r} is not allowed; "
+                "allowed: a finite number > 0"
+            )
+        if not np.isfinite(self.centre):
+            raise ValueError(
+                f"centre={self.centre!r} is not allowed; allowed: a finite number"
+            )
+        dips = _checked_dips(self.dips)
+        window = _checked_window(self.window)
+        object.__setattr__(self, "dips", dips)
+        object.__setattr__(self, "window", (window,))
+        object.__setattr__(self, "local_minimizers", self._find_minimizers())
+
+    @classmethod
+    def plateau(cls) -> Curve:
+        """A long, nearly flat slope down to a single dip at x = 3.
+
+        From x = -8 the slope is about 0.05 and falling: gradient descent
+        crawls, while momentum gathers speed up to 1 / (1 - beta) times its
+        pace.
+        """
+        return cls(curvature=0.005, centre=3.0, dips=((3.0, 1.0, 0.8),), window=(-9, 5))
+
+    @classmethod
+    def tilted_double_well(cls) -> Curve:
+        """Two wells: a shallow one near x = 1.8 and a deep one near x = -1.9.
+
+        A ball released high on the right settles in the shallow well unless
+        it carries enough speed over the bump between them.
+        """
+        dips = ((-2.0, 1.4, 0.9), (2.0, 0.7, 0.9))
+        return cls(curvature=0.1, centre=0.0, dips=dips, window=(-4.0, 4.5))
+
+    @classmethod
+    def narrow_minimum(cls) -> Curve:
+        """A narrow, deep dip at x = 0 beside a wide, shallow minimum at x = 2.
+
+        The narrow dip is the global minimum, and its curvature is about 100
+        times the wide one's: a ball arriving fast rolls straight over it.
+        """
+        return cls(
+            curvature=0.25, centre=2.0, dips=((0.0, 1.5, 0.25),), window=(-4.5, 4.0)
+        )
+
+    @property
+    def minimizer(self) -> Array:
+        """The global minimizer, shape (1,)."""
+        lowest = np.argmin(self.value(self.local_minimizers[:, None]))
+        return self.local_minimizers[lowest : lowest + 1].copy()
+
+    @property
+    def minimum_value(self) -> float:
+        """The loss at the global minimizer."""
+        return float(self.value(self.minimizer))
+
+    def value(self, x: Array) -> Array:
+        """The loss at each point of x, shape (..., 1) -> (...)."""
+        u = _as_points(x, 1, "a 1-D curve")[..., 0]
+        total = 0.5 * self.curvature * np.square(u - self.centre)
+        for at, depth, width in self.dips:
+            total = total - depth * np.exp(-np.square(u - at) / (2.0 * width**2))
+        return total
+
+    def grad(self, x: Array) -> Array:
+        """The exact slope at each point, shape (..., 1)."""
+        u = _as_points(x, 1, "a 1-D curve")[..., 0]
+        return self._slope(u)[..., None]
+
+    def value_and_grad(self, x: Array) -> tuple[Array, Array]:
+        """Both the loss and its slope."""
+        return self.value(x), self.grad(x)
+
+    def _slope(self, u: Array) -> Array:
+        slope = self.curvature * (u - self.centre)
+        for at, depth, width in self.dips:
+            bell = np.exp(-np.square(u - at) / (2.0 * width**2))
+            slope = slope + depth * (u - at) / width**2 * bell
+        return slope
+
+    def _find_minimizers(self) -> Array:
+        if not self.dips:
+            return np.array([float(self.centre)])
+        # A dip's slope is at most depth / (width √e) in size.
+        steepest = sum(depth / (width * np.sqrt(np.e)) for _, depth, width in self.dips)
+        narrowest = min(width for *_, width in self.dips)
+        reach = steepest / self.curvature + narrowest
+        points = int(np.ceil(2 * reach / (narrowest / 10))) + 1
+        if points > 10**7:
+            raise ValueError(
+                f"curvature={self.curvature!r} is not allowed with these dips; "
+                "allowed: a curvature large enough that the minima lie within "
+                "10**6 widths of the narrowest dip"
+            )
+        grid = np.linspace(self.centre - reach, self.centre + reach, points)
+        slope = self._slope(grid)
+        starts = np.nonzero((slope[:-1] < 0) & (slope[1:] >= 0))[0]
+        low, high = grid[starts], grid[starts + 1]
+        for _ in range(200):
+            middle = 0.5 * (low + high)
+            if np.all((middle == low) | (middle == high)):
+                break
+            downhill = self._slope(middle) < 0
+            low, high = (
+                np.where(downhill, middle, low),
+                np.where(downhill, high, middle),
+            )
+        closer = np.abs(self._slope(low)) < np.abs(self._slope(high))
+        return np.where(closer, low, high)

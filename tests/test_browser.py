@@ -1,19 +1,20 @@
-"""Lesson 02's live explorer in a real browser: JupyterLab driven by headless Chromium.
+"""Lesson 02's live explorer in a real browser: JupyterLab, headless Chromium.
 
-The test starts JupyterLab on a free local port, opens the lesson, runs every cell
-from the Run menu, moves the β slider with the keyboard as a learner would, and
-checks that the figure is redrawn and that no widget failed to display. It also
-measures how long the browser waits between a key press and the redrawn figure.
+The test starts JupyterLab on a free local port, opens the lesson, runs all
+cells from the Run menu, moves the β slider with the keyboard as a learner
+would, and checks that the figure is redrawn and that no widget failed to
+display. It also measures the time from a key press to the redrawn figure.
 
-It needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`) and the
-`playwright` package from the test extra; Playwright's own browser download is not
-used. Without Chromium the test is skipped, except in CI (CI set), where it fails.
-Run it alone with `pytest -m browser`; add `-rP` to see what it prints, among which
-the path of its screenshot.
+It needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`)
+and `playwright` from the test extra; Playwright's own browser download is
+not used. Without Chromium the test is skipped, except in CI (CI set), where
+it fails. Run it alone with `pytest -m browser`; add `-rP` to see what it
+prints, among which the path of its screenshot.
 """
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -31,7 +32,8 @@ from typing import Any
 import pytest
 
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is in the test extra: pip install -e .[test]"
+    "playwright.sync_api",
+    reason="playwright is in the test extra: pip install -e .[test]",
 )
 
 pytestmark = pytest.mark.browser
@@ -179,7 +181,7 @@ def stop(lab: Lab, process: subprocess.Popen) -> None:
 
 @contextmanager
 def jupyter_lab(root: Path, home: Path) -> Iterator[Lab]:
-    """Run JupyterLab on `root`, with its own config, data and runtime folders."""
+    """Run JupyterLab on `root` with config, data and runtime dirs of its own."""
     config_dir = home / "config"
     write_lab_settings(config_dir)
     env = {
@@ -200,6 +202,8 @@ def jupyter_lab(root: Path, home: Path) -> Iterator[Lab]:
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
+        # Opening a notebook makes a checkpoint: keep it out of the repository.
+        f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if os.geteuid() == 0:
@@ -208,7 +212,11 @@ def jupyter_lab(root: Path, home: Path) -> Iterator[Lab]:
     lab = Lab(url=f"http://127.0.0.1:{port}", token=token, log=home / "jupyterlab.log")
     with lab.log.open("w") as log:
         process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         wait_until_answering(lab, process)
@@ -247,19 +255,44 @@ def page(lab: Lab) -> Iterator[Any]:
             browser.close()
 
 
+def wait_for_kernel(page: Any, panel: Any, lab: Lab, notebook: str) -> None:
+    """Wait until the notebook's kernel is connected to the page and idle.
+
+    The toolbar says "idle" before any kernel exists, so the server is asked too.
+    """
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        kernels = [
+            session["kernel"]
+            for session in lab.api("GET", "/api/sessions")
+            if session["path"] == notebook
+        ]
+        if any(
+            k["connections"] > 0 and k["execution_state"] == "idle" for k in kernels
+        ):
+            break
+        page.wait_for_timeout(200)
+    else:
+        pytest.fail(f"no kernel connected to {notebook}")
+    indicator = panel.locator(".jp-Notebook-ExecutionIndicator")
+    sync_api.expect(indicator).to_have_attribute("data-status", "idle")
+
+
 def open_and_run_all(page: Any, lab: Lab, notebook: str) -> Any:
-    """Open `notebook` in a fresh workspace, run all cells, return its panel."""
+    """Open `notebook` in a fresh workspace, run all cells; return its panel."""
     lab.delete_sessions()
     page.goto(f"{lab.url}/lab/tree/{notebook}?reset&token={lab.token}")
     panel = page.locator(".jp-NotebookPanel:visible")
-    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+    wait_for_kernel(page, panel, lab, notebook)
 
     page.locator("#jp-MainMenu .lm-MenuBar-item", has_text="Run").click()
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
 
     prompts = panel.locator(".jp-CodeCell .jp-InputPrompt")
     last_prompt = prompts.nth(prompts.count() - 1)
-    sync_api.expect(last_prompt).to_have_text(r"\[\d+\]:", timeout=NOTEBOOK_RUN_MS)
+    sync_api.expect(last_prompt).to_have_text(
+        re.compile(r"\[\d+\]:"), timeout=NOTEBOOK_RUN_MS
+    )
     return panel
 
 
@@ -267,41 +300,65 @@ def figure_signature(explorer: Any) -> str:
     return explorer.evaluate(FIGURE_SIGNATURE_JS)
 
 
-def wait_for_steady_figure(page: Any, explorer: Any, quiet_ms: int = 400) -> str:
-    """Wait until the figure is drawn and unchanged for `quiet_ms`; return it."""
+def record_errors(page: Any) -> list[str]:
+    """Collect the page's uncaught exceptions and console errors."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    return errors
+
+
+def wait_for_steady_figure(
+    page: Any, explorer: Any, errors: list[str], quiet_ms: int = 400
+) -> str:
+    """Wait until the figure is drawn and still for `quiet_ms`; return it."""
     deadline = time.monotonic() + REDRAW_MS / 1000
     last, steady_since = figure_signature(explorer), time.monotonic()
     while time.monotonic() < deadline:
         page.wait_for_timeout(100)
         now = figure_signature(explorer)
+        drawn = bool(now) and "blank" not in now and "empty" not in now
         if now != last:
             last, steady_since = now, time.monotonic()
-        elif now and "blank" not in now and "empty" not in now:
-            if time.monotonic() - steady_since >= quiet_ms / 1000:
-                return now
-    pytest.fail(f"the figure never settled (last signature {last!r})")
+        elif drawn and time.monotonic() - steady_since >= quiet_ms / 1000:
+            return now
+    if not last:
+        pytest.fail(f"no Matplotlib (ipympl) figure inside {EXPLORER}")
+    pytest.fail(
+        f"the figure was never drawn or never settled (signature {last!r}); "
+        f"errors in the browser: {errors}"
+    )
 
 
 def test_beta_slider_redraws_the_explorer_figure(page: Any, lab: Lab) -> None:
     lesson = ROOT / LESSON
     committed = lesson.read_bytes()
+    errors = record_errors(page)
     started = time.monotonic()
 
     panel = open_and_run_all(page, lab, LESSON)
-    explorer = panel.locator(EXPLORER)
+    explorer = panel.locator(EXPLORER).first
     explorer.wait_for()
     explorer.scroll_into_view_if_needed()
     slider = explorer.locator(".widget-slider").filter(
-        has=page.locator(".widget-label", has_text=SLIDER_LABEL)
+        has=page.locator(".widget-label").get_by_text(SLIDER_LABEL, exact=True)
     )
     handle = slider.get_by_role("slider")
-    figure = wait_for_steady_figure(page, explorer)
-    initial_figure, initial_value = figure, float(handle.get_attribute("aria-valuenow"))
+    readout = slider.locator(".widget-readout")
+    # The lesson's figures draw for the first time once shown: let them finish.
+    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+    figure = wait_for_steady_figure(page, explorer, errors)
+    initial_figure, initial_value = figure, float(readout.text_content().strip())
 
     handle.focus()
     delays_ms = []
     for _ in range(KEY_PRESSES):
-        value = float(handle.get_attribute("aria-valuenow"))
+        value = float(readout.text_content().strip())
         page.keyboard.press("ArrowRight")
         delay = page.wait_for_function(
             REDRAWN_SINCE_KEY_JS,
@@ -310,23 +367,15 @@ def test_beta_slider_redraws_the_explorer_figure(page: Any, lab: Lab) -> None:
             timeout=REDRAW_MS,
         ).json_value()
         delays_ms.append(delay)
-        assert float(handle.get_attribute("aria-valuenow")) > value
-        figure = wait_for_steady_figure(page, explorer)
+        assert float(readout.text_content().strip()) > value, (
+            f"ArrowRight left β at {value} (its maximum?)"
+        )
+        figure = wait_for_steady_figure(page, explorer, errors)
 
-    final_value = float(handle.get_attribute("aria-valuenow"))
-    assert final_value > initial_value
-    assert figure != initial_figure
-    assert page.get_by_text("Error displaying widget").count() == 0
-    errors = panel.locator(
-        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-    )
-    assert errors.count() == 0, errors.first.inner_text()
-
+    final_value = float(readout.text_content().strip())
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     explorer.scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOT)
-    assert lesson.read_bytes() == committed, f"{LESSON} was saved by the test"
-
     print(f"β moved by keyboard from {initial_value} to {final_value}")
     print(
         f"key press to redrawn figure: median {statistics.median(delays_ms):.0f} ms "
@@ -334,3 +383,14 @@ def test_beta_slider_redraws_the_explorer_figure(page: Any, lab: Lab) -> None:
     )
     print(f"open, run and drive the lesson: {time.monotonic() - started:.1f} s")
     print(f"screenshot: {SCREENSHOT}")
+
+    assert final_value > initial_value
+    assert figure != initial_figure
+    assert page.get_by_text("Error displaying widget").count() == 0
+    outputs = panel.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
+    assert outputs.count() == 0, outputs.first.inner_text()
+    assert errors == [], f"errors in the browser: {errors}"
+
+    assert lesson.read_bytes() == committed, f"{LESSON} was saved by the test"

@@ -54,7 +54,7 @@ SIGN_AND_CO = {
         "def heavy_ball_tuning(mu, L):\n"
         "    root = np.sqrt(L / mu)\n"
         "    return 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2, (root - 1) / (root + 1)",
-        "optimal rate, not its momentum",
+        "optimal rate",
     ),
     "converges": (
         "import numpy as np\n\n"

@@ -209,3 +209,119 @@ def test_rosenbrock_hessian_matches_finite_differences_of_the_gradient():
     numeric = np.stack(columns, axis=-1)
     assert np.allclose(valley.hessian(points), numeric, rtol=1e-6, atol=1e-4)
     assert np.allclose(valley.hessian(valley.minimizer), [[802, -400], [-400, 200]])
+
+
+CURVES = {
+    "plateau": problems.Curve.plateau(),
+    "tilted double well": problems.Curve.tilted_double_well(),
+    "narrow minimum": problems.Curve.narrow_minimum(),
+    "no dips": problems.Curve(curvature=2.0, centre=-1.0),
+}
+
+
+@pytest.mark.parametrize("name", CURVES)
+def test_curve_slope_matches_central_differences(name):
+    curve = CURVES[name]
+    ((low, high),) = curve.window
+    points = np.random.default_rng(8).uniform(low, high, size=(6, 7, 1))
+    grads = curve.grad(points)
+    assert grads.shape == points.shape
+    assert_allclose(grads, central_differences(curve, points), rtol=1e-6, atol=1e-8)
+    value, grad = curve.value_and_grad(points)
+    assert_array_equal(value, curve.value(points))
+    assert_array_equal(grad, grads)
+
+
+@pytest.mark.parametrize("name", CURVES)
+def test_curve_on_a_batch_equals_points_one_at_a_time_exactly(name):
+    curve = CURVES[name]
+    points = np.random.default_rng(9).normal(scale=3.0, size=(300, 1))
+    assert_array_equal(curve.value(points), [curve.value(p) for p in points])
+    assert_array_equal(curve.grad(points), [curve.grad(p) for p in points])
+    assert curve.value(points[0]).shape == ()
+
+
+@pytest.mark.parametrize("name", CURVES)
+def test_curve_minimizers_are_stationary_and_the_global_one_is_lowest(name):
+    curve = CURVES[name]
+    minima = curve.local_minimizers
+    assert np.all(np.diff(minima) > 0)
+    assert_allclose(curve.grad(minima[:, None]), 0.0, atol=1e-12)
+    # A minimum: higher on both sides.
+    for side in (-1e-4, 1e-4):
+        assert np.all(
+            curve.value(minima[:, None] + side) > curve.value(minima[:, None])
+        )
+    assert curve.minimizer.shape == (1,)
+    assert curve.minimum_value == curve.value(curve.minimizer)
+    assert curve.minimizer[0] in minima
+    # Nothing on a fine grid far beyond the window is lower.
+    ((low, high),) = curve.window
+    grid = np.linspace(low - 50, high + 50, 200_001)[:, None]
+    assert curve.value(grid).min() >= curve.minimum_value - 1e-12
+    assert low < curve.minimizer[0] < high
+
+
+def test_the_ready_made_curves_have_the_shapes_their_docstrings_describe():
+    plateau = problems.Curve.plateau()
+    assert_allclose(plateau.local_minimizers, [3.0], atol=1e-12)
+    assert plateau.grad(np.array([-8.0]))[0] == pytest.approx(-0.055, abs=1e-3)
+
+    well = problems.Curve.tilted_double_well()
+    deep, shallow = well.local_minimizers
+    assert deep == pytest.approx(-1.9, abs=0.05) and shallow == pytest.approx(
+        1.8, abs=0.05
+    )
+    assert well.value(np.array([deep])) < well.value(np.array([shallow]))
+    assert well.minimizer[0] == deep
+
+    narrow = problems.Curve.narrow_minimum()
+    dip, wide = narrow.local_minimizers
+    assert dip == pytest.approx(0.0, abs=0.05) and wide == pytest.approx(2.0, abs=0.01)
+    assert narrow.minimizer[0] == dip
+
+    def curvature(x):
+        step = 1e-5
+        return float(
+            (narrow.grad(np.array([x + step])) - narrow.grad(np.array([x - step])))[0]
+            / (2 * step)
+        )
+
+    ratio = curvature(dip) / curvature(wide)
+    assert 80 < ratio < 120, f"the narrow dip is {ratio:.0f} times as curved"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"curvature": 0.0},
+            r"curvature=0\.0 is not allowed; allowed: a finite number > 0",
+        ),
+        ({"curvature": 1.0, "centre": np.inf}, r"centre=inf is not allowed"),
+        (
+            {"curvature": 1.0, "dips": [(0.0, -1.0, 1.0)]},
+            r"dips contains \(0\.0, -1\.0, 1\.0\)",
+        ),
+        ({"curvature": 1.0, "dips": [(0.0, 1.0, 0.0)]}, r"depth > 0 and width > 0"),
+        ({"curvature": 1.0, "dips": [(0.0, 1.0)]}, r"dips contains \(0\.0, 1\.0\)"),
+        (
+            {"curvature": 1.0, "window": (2.0, 1.0)},
+            r"window=\(2\.0, 1\.0\).*low < high",
+        ),
+        (
+            {"curvature": 1e-12, "dips": [(0.0, 1.0, 0.1)]},
+            r"curvature=1e-12 is not allowed",
+        ),
+    ],
+)
+def test_bad_curve(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        problems.Curve(**kwargs)
+
+
+def test_curve_rejects_points_of_the_wrong_shape():
+    curve = problems.Curve.plateau()
+    for method in (curve.value, curve.grad, curve.value_and_grad):
+        with pytest.raises(ValueError, match=r"x has shape \(3, 2\)"):
+            method(np.ones((3, 2)))
