@@ -99,6 +99,22 @@ def as_pair(task: str, result: Any, what: tuple[str, str]) -> tuple[Any, Any]:
     return result[0], result[1]
 
 
+def step_mistakes(x: Array, right_x: Array, right_v: Array) -> list[tuple[str, Any]]:
+    """Mistakes that any (new position, new velocity) step can make."""
+    return [
+        (
+            "The two results are in the wrong order: return the new position "
+            "first, then the new velocity.",
+            (right_v, right_x),
+        ),
+        (
+            "Your position moved uphill, along +velocity: a sign error in the "
+            "position update (the step subtracts the velocity).",
+            (x + right_v, right_v),
+        ),
+    ]
+
+
 def close(a: Any, b: Any) -> bool:
     """Whether two answers (arrays, or tuples of arrays) agree within tolerances."""
     if isinstance(a, tuple) or isinstance(b, tuple):

@@ -17,6 +17,7 @@ from course_lib.checks._core import (
     fail,
     passed,
     same_rows,
+    step_mistakes,
 )
 
 Array = np.ndarray
@@ -80,16 +81,7 @@ def classical_step(student: Callable, *, seed: int = 0) -> None:
         averaged = beta * v + (1 - beta) * lr * g
         averaged_buffer = beta * v + (1 - beta) * g
         mistakes = [
-            (
-                "The two results are in the wrong order: return the new position "
-                "first, then the new velocity.",
-                (right_v, right_x),
-            ),
-            (
-                "Your position moved uphill, along +velocity: a sign error in the "
-                "position update (the classical step subtracts the velocity).",
-                (x + right_v, right_v),
-            ),
+            *step_mistakes(x, right_x, right_v),
             (
                 "The learning rate is applied twice: in the classical form it is "
                 "already inside the velocity, so the position moves by the "

@@ -16,6 +16,7 @@ from course_lib.checks._core import (
     diagnose,
     fail,
     passed,
+    step_mistakes,
 )
 
 Array = np.ndarray
@@ -292,11 +293,7 @@ def nesterov_step(student: Callable, *, seed: int = 0) -> None:
         hint = diagnose(
             (got_x, got_v),
             [
-                (
-                    "The two results are in the wrong order: return the new "
-                    "position first, then the new velocity.",
-                    (right_v, right_x),
-                ),
+                *step_mistakes(x, right_x, right_v),
                 (
                     "You took the gradient where the ball stands: that is heavy "
                     "ball. Nesterov takes it where the velocity is about to carry "
@@ -312,11 +309,6 @@ def nesterov_step(student: Callable, *, seed: int = 0) -> None:
                     "Your look-ahead goes too far: the old velocity is decayed "
                     "by beta before it moves the ball.",
                     too_far,
-                ),
-                (
-                    "Your position moved uphill, along +velocity: a sign error in "
-                    "the position update.",
-                    (x + right_v, right_v),
                 ),
                 (
                     "Your step starts from the look-ahead point; the look-ahead "
