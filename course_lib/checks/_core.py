@@ -115,6 +115,16 @@ def step_mistakes(x: Array, right_x: Array, right_v: Array) -> list[tuple[str, A
     ]
 
 
+def pair_verdict(got: tuple, right: tuple, names: tuple[str, str]) -> str:
+    """Which half of a returned pair is wrong, when no known mistake matched."""
+    first, second = names
+    if close(got[0], right[0]):
+        return f"Your {first} is right, but your {second} is not."
+    if close(got[1], right[1]):
+        return f"Your {second} is right, but your {first} is not."
+    return f"Both your {first} and your {second} are wrong."
+
+
 def close(a: Any, b: Any) -> bool:
     """Whether two answers (arrays, or tuples of arrays) agree within tolerances."""
     if isinstance(a, tuple) or isinstance(b, tuple):

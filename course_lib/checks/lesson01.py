@@ -15,6 +15,7 @@ from course_lib.checks._core import (
     close,
     diagnose,
     fail,
+    pair_verdict,
     passed,
     same_rows,
     step_mistakes,
@@ -114,15 +115,11 @@ def classical_step(student: Callable, *, seed: int = 0) -> None:
                 (right_x, -right_v),
             ),
         ]
-        hint = diagnose((got_x, got_v), mistakes)
-        if hint is None and close(got_x, right_x):
-            hint = "Your new position is right but the new velocity is not."
-        if hint is None and close(got_v, right_v):
-            hint = "Your new velocity is right but the new position is not."
-        fail(
-            f"{hint or 'Both the new position and the new velocity are wrong.'} "
-            f"{_on(lr, beta)}"
+        names = ("new position", "new velocity")
+        hint = diagnose((got_x, got_v), mistakes) or pair_verdict(
+            (got_x, got_v), (right_x, right_v), names
         )
+        fail(f"{hint} {_on(lr, beta)}")
     passed(task, count, seed)
 
 

@@ -15,6 +15,7 @@ from course_lib.checks._core import (
     close,
     diagnose,
     fail,
+    pair_verdict,
     passed,
     step_mistakes,
 )
@@ -59,22 +60,17 @@ def heavy_ball_tuning(student: Callable, *, seed: int = 0) -> None:
                     "advantage comes from the square root of the condition number.",
                     (right_lr, ((kappa - 1) / (kappa + 1)) ** 2),
                 ),
+                (
+                    "Your learning rate is gradient descent's best step, 2/(μ + L); "
+                    "heavy ball at its optimum takes a larger one.",
+                    (theory.gd_optimal_learning_rate(mu, big), right_beta),
+                ),
             ],
         )
-        if hint is None and close(got_beta, right_beta):
-            if close(got_lr, theory.gd_optimal_learning_rate(mu, big)):
-                hint = (
-                    "Your learning rate is gradient descent's best step, 2/(μ + L); "
-                    "heavy ball at its optimum takes a larger one."
-                )
-            else:
-                hint = "Your beta is right, but the learning rate is not."
-        if hint is None and close(got_lr, right_lr):
-            hint = "Your learning rate is right, but beta is not."
-        fail(
-            f"{hint or 'Both the learning rate and beta are wrong.'} "
-            f"(test case with mu={mu:.3g}, L={big:.4g})"
+        hint = hint or pair_verdict(
+            (got_lr, got_beta), (right_lr, right_beta), ("learning rate", "beta")
         )
+        fail(f"{hint} (test case with mu={mu:.3g}, L={big:.4g})")
     passed(task, count, seed)
 
 
@@ -324,10 +320,10 @@ def nesterov_step(student: Callable, *, seed: int = 0) -> None:
                 ),
             ],
         )
-        fail(
-            f"{hint or 'Your Nesterov step is wrong.'} (test case with "
-            f"lr={lr:.3g}, beta={beta:.3g})"
+        hint = hint or pair_verdict(
+            (got_x, got_v), (right_x, right_v), ("new position", "new velocity")
         )
+        fail(f"{hint} (test case with lr={lr:.3g}, beta={beta:.3g})")
     passed(task, count, seed)
 
 
