@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 
+from course_lib import theory
 from course_lib.run import Trajectory
 
 __all__ = [
@@ -226,7 +227,7 @@ def rate_heatmap(
         )
     converging = (rates > 0) & (rates < 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cost = np.where(converging, np.log(10) / -np.log(rates), np.nan)
+        cost = np.where(converging, theory.steps_per_digit(rates), np.nan)
     shown = np.ma.masked_invalid(cost)
     if shown.count():
         norm = LogNorm(vmin=max(float(shown.min()), 1e-3), vmax=float(shown.max()))

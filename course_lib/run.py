@@ -26,6 +26,8 @@ __all__ = [
     "hyperparameter_grid",
     "rate_per_step",
     "run",
+    "sign_changes",
+    "velocity_history",
 ]
 
 
@@ -270,6 +272,33 @@ def rate_per_step(series: Array, start: int, stop: int) -> Array:
 def distance_to(positions: Array, point: Array) -> Array:
     """Euclidean distance of every recorded position to ``point``."""
     return np.linalg.norm(np.asarray(positions) - np.asarray(point), axis=-1)
+
+
+def sign_changes(series: Array, tolerance: float = 0.0) -> int:
+    """How often a 1-D series changes sign, skipping entries of size <= tolerance.
+
+    With a small tolerance, the rounding-level wiggles of a run that has
+    settled at zero are not counted as swings across it.
+    """
+    series = np.asarray(series, dtype=float)
+    signs = np.sign(series[np.abs(series) > tolerance])
+    return int(np.sum(signs[1:] != signs[:-1]))
+
+
+def velocity_history(optimizer: Transformation, gradients: Array) -> Array:
+    """The optimizer's velocity after each gradient of a given sequence.
+
+    The gradients are fed to ``update`` one by one, as if they came from a
+    run: row k of the result is the velocity after gradient k. Parameters
+    stay at zero, so this isolates what the velocity does with the gradients.
+    """
+    gradients = np.asarray(gradients, dtype=float)
+    params = np.zeros_like(gradients[0])
+    state, velocities = optimizer.init(params), []
+    for gradient in gradients:
+        _, state = optimizer.update(gradient, state, params)
+        velocities.append(_velocity(state, params))
+    return np.array(velocities)
 
 
 def hyperparameter_grid(*axes: Array) -> tuple[Array, ...]:

@@ -294,3 +294,21 @@ def test_hyperparameters_that_do_not_fit_the_batch_are_rejected_before_running()
     optimizer = optim.momentum_classical(np.full(5, 0.01), 0.9)
     with pytest.raises(ValueError, match=r"learning_rate has shape \(5,\).*\(6, 2\)"):
         run.run(optimizer, RAVINE, STARTS, 10)
+
+
+def test_sign_changes_counts_swings_and_skips_wiggles_below_the_tolerance():
+    series = np.array([1.0, -0.5, 0.25, 1e-9, -1e-9, 0.1])
+    assert run.sign_changes(series) == 4
+    assert run.sign_changes(series, tolerance=1e-6) == 2
+    assert run.sign_changes(np.array([3.0, 2.0, 1.0])) == 0
+
+
+def test_velocity_history_is_the_velocity_after_each_gradient():
+    gradients = np.ones((4, 2))
+    history = run.velocity_history(optim.momentum_classical(0.1, 0.5), gradients)
+    # Starting from zero under a constant gradient: lr * (1 - beta**k) / (1 - beta).
+    expected = 0.1 * (1 - 0.5 ** np.arange(1, 5)) / 0.5
+    assert_allclose(history, np.repeat(expected[:, None], 2, axis=1), atol=1e-15)
+    assert_array_equal(
+        run.velocity_history(optim.gradient_descent(0.1), gradients), np.zeros((4, 2))
+    )

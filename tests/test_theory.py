@@ -242,3 +242,8 @@ def test_steps_to_reach_is_the_first_step_below_the_target():
     assert theory.steps_to_reach(rate, 1e-7, target) == 0
     with pytest.raises(ValueError, match=r"rate=1\.0 is not allowed"):
         theory.steps_to_reach(1.0, initial, target)
+
+
+def test_steps_per_digit_is_the_cost_of_a_tenfold_shrink():
+    for rate in (0.5, 0.9, 0.99):
+        assert_allclose(rate ** theory.steps_per_digit(rate), 0.1)

@@ -184,16 +184,6 @@ def classical_to_averaging(student: Callable, *, seed: int = 0) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _buffers(gradients: Array, transform: optim.Transformation) -> Array:
-    """The velocity after each gradient, fed one by one through ``transform``."""
-    state = transform.init(gradients[0])
-    velocities = []
-    for g in gradients:
-        _, state = transform.update(g, state, g)
-        velocities.append(state.velocity)
-    return np.array(velocities)
-
-
 def pytorch_buffers(student: Callable, *, seed: int = 0) -> None:
     """Check ``pytorch_buffers(gradients, momentum, dampening) -> buffers``.
 
@@ -217,9 +207,9 @@ def pytorch_buffers(student: Callable, *, seed: int = 0) -> None:
         got = as_array(task, "the buffers", answer, gradients.shape)
         if same_rows(got) and not same_rows(gradients):
             fail(SAME_ROWS)
-        right = _buffers(
-            gradients,
+        right = run.velocity_history(
             optim.trace(momentum, dampening=dampening, buffer_start="first_gradient"),
+            gradients,
         )
         count += 1
         if close(got, right):
@@ -248,7 +238,7 @@ def pytorch_buffers(student: Callable, *, seed: int = 0) -> None:
                 optim.trace(momentum, averaging=True),
             ),
         ]
-        mistakes = [(hint, _buffers(gradients, t)) for hint, t in variants]
+        mistakes = [(hint, run.velocity_history(t, gradients)) for hint, t in variants]
         forgetful = np.concatenate([gradients[:1], (1 - dampening) * gradients[1:]])
         mistakes += [(NOT_CARRIED, forgetful), (NOT_CARRIED, gradients)]
         hint = diagnose(got, mistakes) or "Your buffers are wrong."
