@@ -110,14 +110,19 @@ class _Hyper:
         self.rule = rule or name
         self.schedule = value if callable(value) else None
         self.fixed = None if callable(value) else self._validated(value)
+        self._aligned: tuple[tuple[int, ...], float | Array] | None = None
 
     def at(self, count: int, params: Array) -> float | Array:
         """The value at step ``count``, shaped to broadcast against ``params``."""
-        if self.schedule is None:
-            value = self.fixed
-        else:
-            value = self._validated(self.schedule(count), count)
-        return _align(self.name, value, np.shape(params))
+        shape = np.shape(params)
+        if self.schedule is not None:
+            return _align(
+                self.name, self._validated(self.schedule(count), count), shape
+            )
+        # A fixed value is shaped once per shape of parameters, not every step.
+        if self._aligned is None or self._aligned[0] != shape:
+            self._aligned = (shape, _align(self.name, self.fixed, shape))
+        return self._aligned[1]
 
     def check_shape(self, params: Array) -> None:
         """Raise now, not mid-run, when a fixed array cannot broadcast."""
@@ -134,7 +139,8 @@ class _Hyper:
             array = None
         else:
             try:
-                array = np.asarray(value, dtype=float)
+                array = np.array(value, dtype=float)  # a copy: later edits of
+                # the caller's array do not reach a running optimizer
             except (TypeError, ValueError):
                 array = None
         if array is None:

@@ -37,29 +37,30 @@ def _as_points(x: Array, dim: int, name: str) -> Array:
 def rowwise_dot(a: Array, b: Array) -> Array:
     """The dot product of matching rows: sum over the last axis of a * b.
 
-    The terms are added one by one, in order, with element-wise operations
-    only, so a batch of rows gives bit for bit what each row gives alone.
-    (A matrix product would not: BLAS rounds one row and many rows
-    differently.) With the short last axes used here, this is also fast.
+    A batch of rows gives bit for bit what each row gives alone: every row
+    is summed by the same reduction over its own last axis. (A matrix
+    product would not do this: BLAS rounds one row and many rows
+    differently.)
     """
-    total = a[..., 0] * b[..., 0]
-    for i in range(1, a.shape[-1]):
-        total = total + a[..., i] * b[..., i]
-    return total
+    return np.add.reduce(a * b, axis=-1)
 
 
 def rowwise_matmul(x: Array, matrix: Array) -> Array:
-    """x @ matrix for every row of x, added in the same order as rowwise_dot.
+    """x @ matrix for every row of x.
 
     Equal to x @ matrix up to rounding, and exactly the same for a batch of
-    rows as for each row alone, which x @ matrix is not. It takes dim²
-    element-wise operations, which is quick for the small dimensions of the
-    course's problems.
+    rows as for each row alone, which x @ matrix is not: each entry of each
+    row is the same reduction, x[i] * matrix[i, j] summed over i.
     """
-    result = np.empty((*x.shape[:-1], matrix.shape[1]))
-    for j in range(matrix.shape[1]):
-        result[..., j] = rowwise_dot(x, matrix[:, j])
-    return result
+    if matrix.shape[0] <= 8:
+        # All the products at once, shape (..., dim, dim): small for small dim.
+        return np.add.reduce(x[..., :, None] * matrix, axis=-2)
+    # Larger matrices: add the scaled rows of the matrix one by one, so that
+    # no temporary is larger than x.
+    total = x[..., :1] * matrix[0]
+    for i in range(1, matrix.shape[0]):
+        total = total + x[..., i : i + 1] * matrix[i]
+    return total
 
 
 def rotation_2d(angle: float) -> Array:
@@ -93,6 +94,7 @@ class Quadratic:
     rotation: Array | None = None
     minimizer: Array | None = None
     hessian: Array = field(init=False, repr=False)
+    _centered: bool = field(init=False, repr=False)
 
     def __post_init__(self):
         eigenvalues = np.asarray(self.eigenvalues, dtype=float)
@@ -137,6 +139,12 @@ class Quadratic:
         object.__setattr__(self, "minimizer", minimizer)
         hessian = rotation @ np.diag(eigenvalues) @ rotation.T
         object.__setattr__(self, "hessian", hessian)
+        object.__setattr__(self, "_centered", not np.any(minimizer))
+
+    def _offset(self, x: Array) -> Array:
+        """x - x*, shape-checked (x itself when x* is the origin: same numbers)."""
+        points = _as_points(x, self.dim, "this quadratic")
+        return points if self._centered else points - self.minimizer
 
     @classmethod
     def from_condition_number(
@@ -184,17 +192,17 @@ class Quadratic:
 
     def value(self, x: Array) -> Array:
         """The loss at each point of x, shape (..., dim) -> (...)."""
-        d = _as_points(x, self.dim, "this quadratic") - self.minimizer
+        d = self._offset(x)
         return 0.5 * rowwise_dot(d, rowwise_matmul(d, self.hessian))
 
     def grad(self, x: Array) -> Array:
         """The exact gradient A (x - x*) at each point, shape (..., dim)."""
-        d = _as_points(x, self.dim, "this quadratic") - self.minimizer
+        d = self._offset(x)
         return rowwise_matmul(d, self.hessian)
 
     def value_and_grad(self, x: Array) -> tuple[Array, Array]:
         """Both at once, sharing the product with the Hessian."""
-        d = _as_points(x, self.dim, "this quadratic") - self.minimizer
+        d = self._offset(x)
         grad = rowwise_matmul(d, self.hessian)
         return 0.5 * rowwise_dot(d, grad), grad
 

@@ -205,10 +205,11 @@ def run(
             new_x = x - updates
             new_loss, grads_here = problem.value_and_grad(new_x)
 
-            # A position that overflowed has a loss that did.
-            exploded = ~np.isfinite(new_loss) | (np.abs(new_loss - floor) > limit)
-            bad = exploded & (diverged_at < 0)
-            if bad.any():
+            # A position that overflowed has a loss that did. The comparison
+            # is False for NaN, so one test catches NaN, inf and explosion.
+            within = np.abs(new_loss - floor) <= limit
+            if not within.all():
+                bad = ~within & (diverged_at < 0)
                 diverged_at[bad] = k
                 last_x[bad] = x[bad]
                 last_velocity[bad] = _velocity(state, x)[bad]

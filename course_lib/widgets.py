@@ -217,7 +217,7 @@ class Explorer(ABC):
     """
 
     css_class = "course-explorer"
-    figure_size = (8.6, 3.7)
+    figure_size = (8.0, 3.5)
 
     def __init__(self, canvas: str) -> None:
         if canvas not in CANVASES:
@@ -611,7 +611,7 @@ class RaceExplorer(Explorer):
     """
 
     css_class = "momentum-explorer"
-    figure_size = (8.6, 3.7)
+    figure_size = (8.0, 3.5)
     methods = ("gradient descent", "heavy ball", "nesterov")
 
     def __init__(
@@ -859,7 +859,7 @@ class BallExplorer(Explorer):
     """
 
     css_class = "ball-explorer"
-    figure_size = (8.6, 3.5)
+    figure_size = (8.0, 3.3)
     methods = ("gradient descent", "heavy ball")
 
     def __init__(
@@ -1181,7 +1181,7 @@ class RateMapExplorer(Explorer):
     """
 
     css_class = "rate-map-explorer"
-    figure_size = (8.6, 3.7)
+    figure_size = (8.0, 3.5)
     theory_names: ClassVar[dict[str, str]] = {
         "heavy ball": "heavy_ball",
         "nesterov": "nesterov",

@@ -55,6 +55,8 @@ CHROMIUM_ARGS = [
 # The folder is ignored by git (.gitignore lists /tmp/).
 SCREENSHOT = ROOT / "tmp" / "browser" / "lesson_02_explorer.png"
 KEY_PRESSES = 5
+# A small laptop screen, as projected in a lecture hall.
+VIEWPORT = {"width": 1280, "height": 900}
 SERVER_START_SECONDS = 60
 NOTEBOOK_RUN_MS = 90_000
 REDRAW_MS = 15_000
@@ -100,6 +102,17 @@ REDRAWN_SINCE_KEY_JS = (
 }
 """
 )
+
+# How many pixels of the figure lie beyond the right edge of its output area
+# (which hides them): 0 when the whole figure is visible.
+CLIPPED_PIXELS_JS = """
+(explorer) => {
+  const canvas = explorer.querySelector('.jupyter-matplotlib-canvas-div > canvas');
+  const area = explorer.closest('.jp-OutputArea-output');
+  return Math.max(0, canvas.getBoundingClientRect().right
+                     - area.getBoundingClientRect().right);
+}
+"""
 
 RECORD_KEY_DOWN_JS = """
 window.__lastKeyDown = NaN;
@@ -248,7 +261,7 @@ def page(lab: Lab) -> Iterator[Any]:
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
         )
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport=VIEWPORT)
             page.add_init_script(RECORD_KEY_DOWN_JS)
             yield page
         finally:
@@ -386,6 +399,11 @@ def test_beta_slider_redraws_the_explorer_figure(page: Any, lab: Lab) -> None:
 
     assert final_value > initial_value
     assert figure != initial_figure
+    clipped = explorer.evaluate(CLIPPED_PIXELS_JS)
+    assert clipped == 0, (
+        f"{clipped:.0f} px of the figure are cut off by a {VIEWPORT['width']} px "
+        "wide window with the file browser open"
+    )
     assert page.get_by_text("Error displaying widget").count() == 0
     outputs = panel.locator(
         ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"

@@ -181,21 +181,25 @@ def test_rotation_2d_is_orthogonal_and_turns_counterclockwise():
     assert_allclose(rotation.T @ rotation, np.eye(2), atol=1e-15)
 
 
-def test_rowwise_products_equal_numpy_and_do_not_depend_on_the_batch():
+@pytest.mark.parametrize("dim", [2, 3, 12])
+def test_rowwise_products_equal_numpy_and_do_not_depend_on_the_batch(dim):
+    # dim 12 takes the path for larger matrices, which adds row by row.
     rng = np.random.default_rng(5)
     rows, other, matrix = (
-        rng.normal(size=(3, 200, 3)),
-        rng.normal(size=3),
-        ROTATED.hessian,
+        rng.normal(size=(3, 200, dim)),
+        rng.normal(size=dim),
+        rng.normal(size=(dim, dim)),
     )
     assert_allclose(
-        problems.rowwise_dot(rows, other), rows @ other, rtol=1e-13, atol=1e-13
+        problems.rowwise_dot(rows, other), rows @ other, rtol=1e-12, atol=1e-12
     )
     assert_allclose(
-        problems.rowwise_matmul(rows, matrix), rows @ matrix, rtol=1e-13, atol=1e-13
+        problems.rowwise_matmul(rows, matrix), rows @ matrix, rtol=1e-12, atol=1e-12
     )
     one_by_one = [problems.rowwise_matmul(row, matrix) for row in rows[1]]
     assert_array_equal(problems.rowwise_matmul(rows, matrix)[1], one_by_one)
+    dots = [problems.rowwise_dot(row, other) for row in rows[1]]
+    assert_array_equal(problems.rowwise_dot(rows, other)[1], dots)
 
 
 def test_rosenbrock_hessian_matches_finite_differences_of_the_gradient():
