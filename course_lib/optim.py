@@ -51,24 +51,35 @@ import numpy as np
 
 __all__ = [
     "CONVENTIONS",
+    "NONFINITE_POLICIES",
+    "RESTART_CRITERIA",
     "CountState",
     "EmptyState",
+    "GuardState",
+    "RestartMemory",
     "Transformation",
     "VelocityState",
     "add_decayed_weights",
     "apply_updates",
     "chain",
+    "clip_by_block_norm",
+    "clip_by_global_norm",
+    "clip_by_value",
     "convert_velocity",
     "equivalent_learning_rate",
     "gradient_descent",
+    "guard_nonfinite",
     "lookahead_momentum",
     "momentum_averaging",
     "momentum_classical",
     "momentum_pytorch",
     "negate",
     "nesterov",
+    "nesterov_with_restart",
+    "safe_norm",
     "scale_by_learning_rate",
     "trace",
+    "trace_with_restart",
 ]
 
 
@@ -95,6 +106,10 @@ ALLOWED: dict[str, tuple[str, Callable[[Array], Array]]] = {
         lambda v: np.isfinite(v) & (v >= 0),
     ),
     "rescale": ("a finite number", np.isfinite),
+    "threshold": (
+        "a finite number > 0",
+        lambda v: np.isfinite(v) & (v > 0),
+    ),
 }
 
 
@@ -593,3 +608,459 @@ def _zero_somewhere(value: HyperParameter) -> bool:
 
 def _nonzero_somewhere(value: HyperParameter) -> bool:
     return not callable(value) and bool(np.any(np.asarray(value) != 0))
+
+
+# ---------------------------------------------------------------------------
+# Clipping, and what to do with gradients that are not finite.
+
+
+def safe_norm(x: Array, axis: int = -1, keepdims: bool = False) -> Array:
+    """The Euclidean norm along ``axis``, without overflow or underflow.
+
+    Squaring entries of size 1e200 overflows to inf (and squaring entries
+    of size 1e-200 underflows to 0), although the norm itself is an
+    ordinary float. Dividing by the largest entry first keeps every square
+    at most 1.
+
+    Notes
+    -----
+    m = max |x_i|
+    norm(x) = m * sqrt(sum((x_i / m)²))     (0 when m = 0)
+
+    A vector with an inf (and no NaN) has norm inf; one with a NaN has
+    norm NaN, as with the naive formula. No NumPy warning is raised.
+    """
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        largest = np.max(np.abs(x), axis=axis, keepdims=True)
+        usable = np.isfinite(largest) & (largest > 0)
+        scaled = x / np.where(usable, largest, 1.0)
+        squares = np.add.reduce(np.square(scaled), axis=axis, keepdims=True)
+        norm = np.where(largest > 0, largest * np.sqrt(squares), largest)
+    return norm if keepdims else np.squeeze(norm, axis=axis)
+
+
+def _check_finite(name: str, grads: Array, count: int) -> None:
+    """Raise when a clipping transformation is given inf or NaN."""
+    bad = ~np.isfinite(grads)
+    if not bad.any():
+        return
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    raise ValueError(
+        f"{name} was given a gradient with {float(grads[index])!r} at index "
+        f"{index} (update {count}), which is not allowed; allowed: finite "
+        "gradients (a non-finite gradient has no norm to scale down); to skip "
+        "such steps, wrap the whole optimizer in "
+        "guard_nonfinite(optimizer, nonfinite='skip')"
+    )
+
+
+def clip_by_value(threshold: HyperParameter) -> Transformation:
+    """Clip each coordinate of the incoming gradient into [-c, c].
+
+    Each coordinate is clipped on its own, so a gradient with one large
+    coordinate loses mostly that one: the direction changes. A gradient
+    with inf or NaN raises a ValueError (see `guard_nonfinite`).
+
+    Notes
+    -----
+    g_i <- min(max(g_i, -c), c)   for every coordinate i
+    """
+    c = _Hyper("threshold", threshold)
+
+    def init(params):
+        c.check_shape(params)
+        return CountState(count=0)
+
+    def update(grads, state, params):
+        _check_finite("clip_by_value", grads, state.count)
+        limit = c.at(state.count, params)
+        return np.clip(grads, -limit, limit), CountState(state.count + 1)
+
+    return Transformation(init, update)
+
+
+def _shrink_factor(norm: Array, limit: float | Array) -> Array:
+    """min(1, limit / norm), exactly 1 when norm <= limit (and for norm 0)."""
+    return limit / np.maximum(norm, limit)
+
+
+def clip_by_global_norm(threshold: HyperParameter) -> Transformation:
+    """Rescale each run's gradient so that its norm is at most c.
+
+    The norm is taken over all coordinates of a run (the last axis), so a
+    batch of parameters ``(n, dim)`` clips each of the ``n`` runs on its
+    own. The direction is kept; only the length shrinks, and a gradient
+    already within the threshold passes unchanged. The norm is computed
+    with `safe_norm`, so huge finite entries do not overflow. A gradient
+    with inf or NaN raises a ValueError (see `guard_nonfinite`).
+
+    Notes
+    -----
+    g <- g * min(1, c / ||g||)
+    """
+    c = _Hyper("threshold", threshold)
+
+    def init(params):
+        c.check_shape(params)
+        return CountState(count=0)
+
+    def update(grads, state, params):
+        _check_finite("clip_by_global_norm", grads, state.count)
+        norm = safe_norm(grads, keepdims=True)
+        factor = _shrink_factor(norm, c.at(state.count, params))
+        return grads * factor, CountState(state.count + 1)
+
+    return Transformation(init, update)
+
+
+def clip_by_block_norm(
+    threshold: HyperParameter, blocks: tuple[int, ...] | list[int]
+) -> Transformation:
+    """Clip the norm of each block of coordinates (each "tensor") on its own.
+
+    A model's parameters come in tensors (a layer's weights, its biases);
+    here a tensor is a block of consecutive coordinates, given by the
+    block sizes: ``blocks=(2, 3)`` groups coordinates 0-1 and 2-4. Each
+    block of each run is rescaled so that its norm is at most c. Unlike
+    `clip_by_global_norm`, a large block no longer shrinks the small
+    ones, but the direction of the whole gradient changes.
+
+    Notes
+    -----
+    g_b <- g_b * min(1, c / ||g_b||)   for every block b
+    """
+    c = _Hyper("threshold", threshold)
+    sizes = _checked_blocks(blocks)
+    cuts = np.cumsum(sizes)[:-1]
+
+    def init(params):
+        c.check_shape(params)
+        dim = np.shape(params)[-1] if np.ndim(params) else 1
+        if sum(sizes) != dim:
+            raise ValueError(
+                f"blocks={blocks!r} covers {sum(sizes)} coordinates, which does "
+                f"not match the parameters' {dim}; allowed: block sizes that "
+                f"add up to {dim}"
+            )
+        return CountState(count=0)
+
+    def update(grads, state, params):
+        _check_finite("clip_by_block_norm", grads, state.count)
+        limit = c.at(state.count, params)
+        pieces = np.split(grads, cuts, axis=-1)
+        clipped = [
+            g * _shrink_factor(safe_norm(g, keepdims=True), limit) for g in pieces
+        ]
+        return np.concatenate(clipped, axis=-1), CountState(state.count + 1)
+
+    return Transformation(init, update)
+
+
+def _checked_blocks(blocks: Any) -> tuple[int, ...]:
+    allowed = "a non-empty sequence of integers >= 1 (the size of each block)"
+    try:
+        sizes = tuple(blocks)
+    except TypeError:
+        sizes = ()
+    integers = all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 1
+        for s in sizes
+    )
+    if not sizes or not integers:
+        raise ValueError(f"blocks={blocks!r} is not allowed; allowed: {allowed}")
+    return tuple(int(s) for s in sizes)
+
+
+class GuardState(NamedTuple):
+    """The guarded optimizer's state and how many steps each run skipped."""
+
+    count: int
+    inner: Any
+    skipped: Array
+
+
+NONFINITE_POLICIES = ("skip", "raise")
+
+
+def guard_nonfinite(
+    optimizer: Transformation, *, nonfinite: str = "skip"
+) -> Transformation:
+    """Decide what happens to a step whose gradient contains inf or NaN.
+
+    Parameters
+    ----------
+    optimizer : Transformation
+        The whole optimizer, for instance a chain with clipping and
+        momentum. It is guarded as one piece, so that a skipped step leaves
+        the velocity untouched, not only the clipped gradient.
+    nonfinite : {"skip", "raise"}
+        ``"skip"``: a run whose gradient is not finite takes no step, and
+        its state (velocity included) stays as it was; ``skipped`` in the
+        state counts the steps skipped by each run. ``"raise"``: a
+        ValueError says which run, which coordinate and which value.
+
+    Notes
+    -----
+    Never a silent zero: replacing the gradient by 0 would still let the
+    velocity move the parameters and would decay it. When every run of a
+    batch skips, the inner state is returned unchanged, step count
+    included. When only some do, every array of the inner state whose
+    leading dimensions are the batch shape (per-run arrays such as a
+    velocity, or `RestartMemory`'s counts and signals) keeps its old
+    entries for the skipped runs; scalar step counts are shared by all runs,
+    so the step count that schedules read still advances.
+    """
+    if nonfinite not in NONFINITE_POLICIES:
+        raise ValueError(
+            f"nonfinite={nonfinite!r} is not allowed; allowed: one of "
+            f"{NONFINITE_POLICIES}"
+        )
+
+    def init(params):
+        runs = np.shape(params)[:-1]
+        return GuardState(0, optimizer.init(params), np.zeros(runs, dtype=int))
+
+    def update(grads, state, params):
+        grads = np.asarray(grads, dtype=float)
+        bad = ~np.all(np.isfinite(grads), axis=-1)
+        if not bad.any():
+            updates, inner = optimizer.update(grads, state.inner, params)
+            return updates, GuardState(state.count + 1, inner, state.skipped)
+        if nonfinite == "raise":
+            index = tuple(int(i) for i in np.argwhere(~np.isfinite(grads))[0])
+            raise ValueError(
+                f"the gradient at update {state.count} contains "
+                f"{float(grads[index])!r} at index {index}, which is not allowed "
+                "with nonfinite='raise'; allowed: finite gradients, or "
+                "nonfinite='skip' to leave such a run unchanged for that step"
+            )
+        skipped = state.skipped + bad
+        if bad.all():
+            return np.zeros_like(grads), GuardState(
+                state.count + 1, state.inner, skipped
+            )
+        safe = np.where(bad[..., None], 0.0, grads)
+        updates, inner = optimizer.update(safe, state.inner, params)
+        updates = np.where(bad[..., None], 0.0, updates)
+        inner = _keep_where(bad, state.inner, inner)
+        return updates, GuardState(state.count + 1, inner, skipped)
+
+    def query(params, state):
+        return optimizer.query(params, state.inner)
+
+    return Transformation(init, update, query)
+
+
+def _keep_where(bad: Array, old: Any, new: Any) -> Any:
+    """The new state, with the old entries kept for the runs marked bad.
+
+    Every array whose leading dimensions are the batch shape ``bad.shape``
+    is per-run; anything else (a scalar step count) is shared and taken new.
+    """
+    runs = bad.shape
+    if isinstance(new, np.ndarray) and new.shape[: len(runs)] == runs:
+        extra = (1,) * (new.ndim - len(runs))
+        return np.where(bad.reshape(runs + extra), old, new)
+    if isinstance(new, tuple):
+        kept = [_keep_where(bad, o, n) for o, n in zip(old, new, strict=True)]
+        return type(new)(*kept) if hasattr(new, "_fields") else tuple(kept)
+    return new
+
+
+# ---------------------------------------------------------------------------
+# Adaptive restart: forget the velocity when a test says it points wrong.
+
+RESTART_CRITERIA = ("gradient", "function", "gradient jump")
+
+
+class RestartMemory(NamedTuple):
+    """What `trace_with_restart` remembers between steps, one entry per run.
+
+    ``since_restart`` counts the updates since each run's last restart (the
+    step count of a scheduled beta); ``previous_step`` is the last step
+    returned; ``previous_signal`` is the loss at the last update (function
+    criterion) or the running average of gradient norms (gradient-jump
+    criterion); ``restarts`` counts how often each run restarted.
+    """
+
+    since_restart: Array
+    previous_step: Array
+    previous_signal: Array
+    restarts: Array
+
+
+def trace_with_restart(
+    beta: HyperParameter,
+    *,
+    criterion: str = "gradient",
+    nesterov: bool = False,
+    value: Callable[[Array], Array] | None = None,
+    jump_factor: float = 10.0,
+) -> Transformation:
+    """A velocity like `trace` that is set to zero when a test fires.
+
+    O'Donoghue and Candès (2015) restart momentum whenever it stops
+    helping. Each run of a batch is tested and restarted on its own:
+
+    - ``"gradient"``: their gradient test. The new velocity step
+      x_k - x_(k-1) = -v goes uphill along the gradient g that produced it,
+      g . (x_k - x_(k-1)) > 0, that is g . v < 0. It is tested within the
+      same update; when it fires, that update is the plain gradient step g
+      and the next one starts without momentum.
+    - ``"function"``: a variant of their function test. The loss at the
+      parameters this piece is given went up since the last update; the
+      velocity is zeroed before it is used. An update sees gradients, not
+      losses, so pass the problem's loss as ``value``; it is evaluated once
+      per update. With ``nesterov=True`` the parameters are Nesterov's
+      look-ahead point y, not the x of the paper's test f(x_k) > f(x_(k-1)).
+    - ``"gradient jump"``: the gradient norm is more than ``jump_factor``
+      times its running average, a sign that the problem itself changed.
+      The average halves the weight of older norms at every step, so one
+      tiny gradient (as the iterate crosses the minimum) is not mistaken
+      for the calm before a jump.
+
+    A restart zeroes the velocity and the count of steps since the restart,
+    so a scheduled beta (such as `schedules.accelerated_momentum` or
+    `schedules.sutskever_momentum`) starts its climb again.
+
+    Parameters
+    ----------
+    beta : float, array or schedule
+        How much of the velocity survives each step. A schedule is called
+        with each run's count of steps since its last restart.
+    criterion : {"gradient", "function", "gradient jump"}
+    nesterov : bool
+        Return g + beta * v, as `trace` does.
+    value : callable, optional
+        The loss, ``value(params) -> losses``; required by "function".
+    jump_factor : float
+        The growth of the gradient norm that counts as a jump, > 1.
+
+    Notes
+    -----
+    function or jump test fires:  v <- 0, steps since restart <- 0
+    v <- beta * v + g;  updates = v, or g + beta * v with nesterov
+    gradient test, g . v < 0:  updates = g; v <- 0, steps since restart <- 0
+    A positive learning rate that scales the gradient before or after this
+    piece in a chain does not change the sign of the gradient test.
+    """
+    if criterion not in RESTART_CRITERIA:
+        raise ValueError(
+            f"criterion={criterion!r} is not allowed; allowed: one of "
+            f"{RESTART_CRITERIA}"
+        )
+    if criterion == "function" and not callable(value):
+        raise ValueError(
+            f"value={value!r} with criterion='function' is not allowed; allowed: "
+            "the loss as a function of the parameters"
+        )
+    if not (isinstance(jump_factor, int | float) and 1 < jump_factor < np.inf):
+        raise ValueError(
+            f"jump_factor={jump_factor!r} is not allowed; allowed: a finite number > 1"
+        )
+    beta = _Hyper("beta", beta)
+
+    def signal(grads, params):
+        if criterion == "function":
+            return np.asarray(value(params), dtype=float)
+        return safe_norm(grads, axis=-1)
+
+    def init(params):
+        beta.check_shape(params)
+        runs = np.shape(params)[:-1]
+        memory = RestartMemory(
+            since_restart=np.zeros(runs, dtype=int),
+            previous_step=np.zeros_like(params, dtype=float),
+            previous_signal=np.full(runs, np.inf),
+            restarts=np.zeros(runs, dtype=int),
+        )
+        return VelocityState(0, np.zeros_like(params, dtype=float)), memory
+
+    def update(grads, state, params):
+        (trace_state, memory), now = state, None
+        restart = np.zeros(np.shape(grads)[:-1], dtype=bool)
+        if criterion != "gradient":
+            now = signal(grads, params)
+            if criterion == "function":
+                restart = now > memory.previous_signal
+            else:
+                restart = now > jump_factor * memory.previous_signal
+        since = np.where(restart, 0, memory.since_restart)
+        velocity = np.where(restart[..., None], 0.0, trace_state.velocity)
+
+        b = _beta_since_restart(beta, since, params)
+        velocity = b * velocity + grads
+        updates = grads + b * velocity if nesterov else velocity
+        since = since + 1
+        if criterion == "gradient":
+            # x_k - x_(k-1) is -velocity: restart when it goes uphill along
+            # the gradient that produced it. This step becomes a plain
+            # gradient step, and the next one starts without momentum.
+            restart = np.add.reduce(grads * velocity, axis=-1) < 0
+            updates = np.where(restart[..., None], grads, updates)
+            velocity = np.where(restart[..., None], 0.0, velocity)
+            since = np.where(restart, 0, since)
+        memory = RestartMemory(
+            since_restart=since,
+            previous_step=updates,
+            previous_signal=_next_signal(criterion, memory.previous_signal, now),
+            restarts=memory.restarts + restart,
+        )
+        return updates, (VelocityState(trace_state.count + 1, velocity), memory)
+
+    return Transformation(init, update)
+
+
+def nesterov_with_restart(
+    learning_rate: HyperParameter,
+    beta: HyperParameter,
+    *,
+    criterion: str = "gradient",
+    value: Callable[[Array], Array] | None = None,
+    jump_factor: float = 10.0,
+) -> Transformation:
+    """Nesterov's method (the reformulated `nesterov`) with adaptive restart.
+
+    Without a restart it takes exactly the steps of `nesterov` with the
+    same learning rate and beta. See `trace_with_restart` for the criteria.
+
+    Notes
+    -----
+    v <- 0 when the criterion fires
+    v <- beta * v + lr * g
+    x <- x - (beta * v + lr * g)
+    """
+    return chain(
+        scale_by_learning_rate(learning_rate),
+        trace_with_restart(
+            beta,
+            criterion=criterion,
+            nesterov=True,
+            value=value,
+            jump_factor=jump_factor,
+        ),
+    )
+
+
+def _beta_since_restart(beta: _Hyper, since: Array, params: Array) -> float | Array:
+    """Beta for each run, a schedule evaluated at that run's steps since restart."""
+    if beta.schedule is None:
+        return beta.at(0, params)
+    counts = np.atleast_1d(since)
+    if np.all(counts == counts.flat[0]):
+        return beta.at(int(counts.flat[0]), params)
+    values = np.array([float(beta.at(int(c), 0.0)) for c in counts.ravel()])
+    return values.reshape((*np.shape(since), 1))
+
+
+def _next_signal(criterion: str, previous: Array, now: Array | None) -> Array:
+    """The loss to compare with next time, or the updated average norm."""
+    if now is None:
+        return previous
+    if criterion == "function":
+        return now
+    # The average starts at the first nonzero norm: had it started at a zero
+    # gradient (a run that begins at the minimum), any gradient would be a jump.
+    started = np.isfinite(previous)
+    return np.where(started, 0.5 * previous + 0.5 * now, np.where(now > 0, now, np.inf))

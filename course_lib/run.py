@@ -12,21 +12,25 @@ NumPy warning escapes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from course_lib.optim import Transformation, VelocityState
+from course_lib.optim import Transformation, VelocityState, momentum_classical
 
 __all__ = [
     "Problem",
     "Trajectory",
+    "Tuning",
+    "TuningAttempt",
     "distance_to",
     "hyperparameter_grid",
     "rate_per_step",
     "run",
     "sign_changes",
+    "tune_momentum",
     "velocity_history",
 ]
 
@@ -112,6 +116,7 @@ def run(
     batch: int | None = None,
     record: str = "all",
     explode_factor: float = 1e10,
+    progress: bool = False,
 ) -> Trajectory:
     """Run ``optimizer`` on ``problem`` for ``steps`` updates from ``x0``.
 
@@ -136,6 +141,9 @@ def run(
         A run diverges when its loss is not finite, or when its height above
         the minimum value exceeds ``explode_factor`` times its height at the
         start (and at least ``explode_factor``).
+    progress : bool
+        Show a progress bar over the steps (tqdm's: a widget in a notebook,
+        text in a terminal), for runs long enough to make one wait.
 
     Returns
     -------
@@ -146,6 +154,10 @@ def run(
     if record not in ("all", "losses"):
         raise ValueError(
             f"record={record!r} is not allowed; allowed: 'all' or 'losses'"
+        )
+    if not isinstance(progress, bool):
+        raise ValueError(
+            f"progress={progress!r} is not allowed; allowed: True or False"
         )
     if not (isinstance(explode_factor, int | float) and explode_factor > 1):
         raise ValueError(
@@ -196,7 +208,7 @@ def run(
     # diverged goes on computing with inf and NaN (silently, under errstate);
     # its records are frozen at its last good values after the loop.
     with np.errstate(all="ignore"):
-        for k in range(1, steps + 1):
+        for k in _steps(steps, progress):
             point = optimizer.query(x, state)
             # Most methods take the gradient where they stand: reuse the one
             # computed with the loss. Look-ahead methods ask for another point.
@@ -231,6 +243,16 @@ def run(
     return Trajectory(
         positions, losses, velocities, diverged_at, final_x, final_velocity
     )
+
+
+def _steps(steps: int, progress: bool):
+    """The step numbers 1 to steps, behind a progress bar if asked for one."""
+    numbers = range(1, steps + 1)
+    if not progress:
+        return numbers
+    from tqdm.auto import tqdm
+
+    return tqdm(numbers, desc="steps", unit="step")
 
 
 def _is_count(value) -> bool:
@@ -331,3 +353,164 @@ def _find_velocity(state: Any) -> Array | None:
             if found is not None:
                 return found
     return None
+
+
+class TuningAttempt(NamedTuple):
+    """One run tried by `tune_momentum`, what came of it and what was decided.
+
+    ``diverged_at`` is -1 for a run that did not diverge; ``final_loss`` is
+    the loss after the last step (or the last good one, for a run that
+    diverged).
+    """
+
+    learning_rate: float
+    beta: float
+    final_loss: float
+    diverged_at: int
+    decision: str
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at >= 0
+
+    @property
+    def outcome(self) -> str:
+        """How the run ended, in words."""
+        if self.diverged:
+            return f"diverged at step {self.diverged_at}"
+        return f"loss {self.final_loss:.3g}"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """What `tune_momentum` tried, in order, and the setting it kept."""
+
+    attempts: tuple[TuningAttempt, ...]
+    learning_rate: float
+    beta: float
+    final_loss: float
+
+    def table(self) -> str:
+        """The attempts as lines of text, one per run, ready to print."""
+        rows = [f"{'lr':>10}  {'beta':>5}  {'outcome':<26}  decision"]
+        for a in self.attempts:
+            rows.append(
+                f"{a.learning_rate:10.4g}  {a.beta:5.3g}  {a.outcome:<26}  {a.decision}"
+            )
+        return "\n".join(rows)
+
+
+def tune_momentum(
+    problem: Problem,
+    x0: Array,
+    steps: int,
+    learning_rate: float,
+    *,
+    betas: Sequence[float] = (0.9, 0.95, 0.98, 0.99),
+    shrink: float = 0.5,
+    max_shrinks: int = 30,
+) -> Tuning:
+    """Tune classical momentum the practical way, and record every run tried.
+
+    1. Make sure ``learning_rate`` works without momentum (beta = 0): while
+       the run diverges, multiply the learning rate by ``shrink``.
+    2. Take the first beta of ``betas`` (0.9 by default). While the run
+       diverges, lower the learning rate by ``shrink`` again.
+    3. Once it is stable, compare its final loss with the best so far. If
+       it is lower, keep it and go on to the next, larger beta (step 2);
+       if not, stop: raising beta no longer pays.
+
+    Every run is ``steps`` updates of `course_lib.optim.momentum_classical`
+    from ``x0``; runs are compared by their loss after the last step.
+
+    Parameters
+    ----------
+    problem : Problem
+    x0 : array, shape (dim,)
+    steps : int
+    learning_rate : float
+        A first guess, > 0: one that works without momentum, if known.
+    betas : sequence of float
+        The values of beta to climb through, increasing, each in (0, 1).
+    shrink : float
+        The factor, in (0, 1), by which a diverging learning rate is cut.
+    max_shrinks : int
+        Give up after this many cuts in a row without a stable run.
+
+    Returns
+    -------
+    Tuning
+        ``attempts`` lists each (learning rate, beta, outcome, decision);
+        ``learning_rate``, ``beta`` and ``final_loss`` are the best found
+        (beta = 0 if momentum never beat gradient descent).
+    """
+    if not (_is_number(learning_rate) and 0 < learning_rate < np.inf):
+        raise ValueError(
+            f"learning_rate={learning_rate!r} is not allowed; allowed: a finite "
+            "number > 0"
+        )
+    try:
+        values = np.asarray(betas, dtype=float)
+    except (TypeError, ValueError):
+        values = np.full(1, np.nan)
+    if (
+        values.ndim != 1
+        or values.size == 0
+        or not np.all((values > 0) & (values < 1))
+        or np.any(np.diff(values) <= 0)
+    ):
+        raise ValueError(
+            f"betas={betas!r} is not allowed; allowed: a non-empty increasing "
+            "sequence of numbers between 0 and 1 (exclusive)"
+        )
+    if not (_is_number(shrink) and 0 < shrink < 1):
+        raise ValueError(
+            f"shrink={shrink!r} is not allowed; allowed: a number with 0 < shrink < 1"
+        )
+    if not (_is_count(max_shrinks) and max_shrinks >= 1):
+        raise ValueError(
+            f"max_shrinks={max_shrinks!r} is not allowed; allowed: an integer >= 1"
+        )
+
+    attempts: list[TuningAttempt] = []
+
+    def stable_run(lr: float, beta: float, kept: str) -> TuningAttempt | None:
+        """Cut lr until a run at this beta is stable; None if it never is."""
+        for _ in range(max_shrinks + 1):
+            trajectory = run(
+                momentum_classical(lr, beta), problem, x0, steps, record="losses"
+            )
+            loss, at = float(trajectory.losses[-1]), int(trajectory.diverged_at)
+            if at < 0:
+                return TuningAttempt(lr, beta, loss, at, kept)
+            attempts.append(
+                TuningAttempt(lr, beta, loss, at, "diverged: lower the learning rate")
+            )
+            lr *= shrink
+        return None
+
+    best = stable_run(float(learning_rate), 0.0, "works without momentum")
+    if best is None:
+        raise ValueError(
+            f"learning_rate={learning_rate!r} is not allowed: gradient descent "
+            f"diverged even after {max_shrinks} cuts by {shrink}; allowed: a "
+            "learning rate that some cut makes stable"
+        )
+    attempts.append(best)
+    for beta in values:
+        tried = stable_run(best.learning_rate, float(beta), "")
+        if tried is None:
+            break
+        if tried.final_loss < best.final_loss:
+            best = tried._replace(decision="better: keep it, raise beta")
+            attempts.append(best)
+        else:
+            attempts.append(tried._replace(decision="no better: stop"))
+            break
+    return Tuning(tuple(attempts), best.learning_rate, best.beta, best.final_loss)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not (
+        isinstance(value, bool)
+    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "build_up_steps",
     "convergence_rate",
     "damping",
     "effective_window",
@@ -29,9 +30,23 @@ __all__ = [
     "heavy_ball_is_stable",
     "heavy_ball_matrix",
     "heavy_ball_max_learning_rate",
+    "heavy_ball_noise_covariance",
+    "heavy_ball_noise_floor",
     "heavy_ball_optimal_parameters",
     "heavy_ball_optimal_rate",
+    "nesterov_effective_momentum",
+    "nesterov_is_stable",
     "nesterov_matrix",
+    "nesterov_max_learning_rate",
+    "nesterov_optimal_parameters",
+    "nesterov_optimal_rate",
+    "nesterov_standard_parameters",
+    "nesterov_standard_rate",
+    "plateau_distance",
+    "plateau_position",
+    "plateau_speedup",
+    "saddle_escape_steps",
+    "saddle_growth",
     "spectral_radius",
     "steps_per_digit",
     "steps_to_reach",
@@ -255,6 +270,97 @@ def steps_to_reach(rate: float, initial_loss: float, target_loss: float) -> int:
     return int(np.ceil(np.log(target_loss / initial_loss) / (2 * np.log(rate))))
 
 
+def nesterov_effective_momentum(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike
+) -> Array:
+    """The momentum of the heavy ball that Nesterov is along eigenvalue λ.
+
+    On a quadratic, Nesterov's look-ahead matrix (`nesterov_matrix`) is
+    exactly the heavy-ball matrix with the same learning rate and the
+    momentum beta * (1 - lr*λ): gentle directions keep nearly all of beta,
+    a direction with lr*λ = 1 keeps none, steeper ones get a negative one.
+
+    Notes
+    -----
+    effective beta = beta * (1 - lr*λ)
+    """
+    h = np.asarray(learning_rate, float) * np.asarray(eigenvalue, float)
+    return np.asarray(beta, float) * (1 - h)
+
+
+def nesterov_is_stable(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike
+) -> Array:
+    """Whether Nesterov's method converges along eigenvalue λ > 0.
+
+    Heavy ball's test (`heavy_ball_is_stable`) with the effective momentum
+    b = beta (1 - lr*λ): True exactly when |b| < 1 and 0 < lr*λ < 2 (1 + b).
+    For 0 <= beta < 1 this is 0 < lr*λ < 2 (1 + beta) / (1 + 2 beta).
+    """
+    effective = nesterov_effective_momentum(learning_rate, beta, eigenvalue)
+    return heavy_ball_is_stable(learning_rate, effective, eigenvalue)
+
+
+def nesterov_max_learning_rate(beta: ArrayLike, largest: float) -> ArrayLike:
+    """Nesterov's largest stable learning rate: 2 (1 + beta) / ((1 + 2 beta) L).
+
+    It falls from 2 / L at beta = 0 towards 4 / (3 L) as beta nears 1,
+    where heavy ball's limit rises towards 4 / L. Stated for 0 <= beta < 1.
+    """
+    b = np.asarray(beta, float)
+    if not np.all((b >= 0) & (b < 1)):
+        raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 <= beta < 1")
+    if not (np.isfinite(largest) and largest > 0):
+        raise ValueError(
+            f"largest={largest!r} is not allowed; allowed: a finite number > 0"
+        )
+    return 2.0 * (1.0 + b) / ((1.0 + 2.0 * b) * largest)
+
+
+def nesterov_standard_parameters(
+    smallest: float, largest: float
+) -> tuple[float, float]:
+    """Nesterov's usual tuning for eigenvalues (curvatures) in [μ, L].
+
+    Returns
+    -------
+    (learning_rate, beta)
+        lr = 1 / L  and  beta = (√κ - 1) / (√κ + 1)
+
+    On a quadratic the gentlest direction then has a double root 1 - 1/√κ.
+    Unlike Polyak's tuning, it keeps its guarantee on every smooth strongly
+    convex function, not only on quadratics.
+    """
+    _check_curvatures(smallest, largest)
+    root = np.sqrt(largest / smallest)
+    return 1.0 / largest, float((root - 1.0) / (root + 1.0))
+
+
+def nesterov_standard_rate(kappa: float) -> float:
+    """The factor per step of Nesterov's usual tuning on a quadratic: 1 - 1/√κ."""
+    _check_kappa(kappa)
+    return float(1.0 - 1.0 / np.sqrt(kappa))
+
+
+def nesterov_optimal_parameters(smallest: float, largest: float) -> tuple[float, float]:
+    """The (lr, beta) that make Nesterov fastest on a quadratic in [μ, L].
+
+    Returns
+    -------
+    (learning_rate, beta)
+        lr = 4 / (3L + μ)  and  beta = (√(3κ + 1) - 2) / (√(3κ + 1) + 2)
+    """
+    _check_curvatures(smallest, largest)
+    root = np.sqrt(3.0 * largest / smallest + 1.0)
+    return float(4.0 / (3.0 * largest + smallest)), float((root - 2.0) / (root + 2.0))
+
+
+def nesterov_optimal_rate(kappa: float) -> float:
+    """Nesterov's factor per step at its best tuning: 1 - 2 / √(3κ + 1)."""
+    _check_kappa(kappa)
+    return float(1.0 - 2.0 / np.sqrt(3.0 * kappa + 1.0))
+
+
 def _check_curvatures(smallest: float, largest: float) -> None:
     if not (np.isfinite(smallest) and np.isfinite(largest) and 0 < smallest <= largest):
         raise ValueError(
@@ -268,3 +374,210 @@ def _check_kappa(kappa: float) -> None:
         raise ValueError(
             f"kappa={kappa!r} is not allowed; allowed: a finite number >= 1"
         )
+
+
+# ---------------------------------------------------------------------------
+# Plateaus and saddles: momentum where the gradient is steady, or pushes away.
+
+
+def _check_beta_below_one(beta: ArrayLike) -> Array:
+    b = np.asarray(beta, float)
+    if not np.all((b >= 0) & (b < 1)):
+        raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 <= beta < 1")
+    return b
+
+
+def _check_steps(steps: ArrayLike, smallest: int) -> Array:
+    k = np.asarray(steps)
+    whole = np.issubdtype(k.dtype, np.integer) or (
+        np.issubdtype(k.dtype, np.floating) and np.all(k == np.round(k))
+    )
+    if not (whole and np.all(k >= smallest)):
+        raise ValueError(
+            f"steps={steps!r} is not allowed; allowed: whole numbers >= {smallest}"
+        )
+    return k.astype(float)
+
+
+def plateau_distance(steps: ArrayLike, beta: ArrayLike) -> Array:
+    """How far momentum has moved on a constant slope, in gradient steps.
+
+    Started at rest, after k steps of classical momentum the velocity is
+    lr g (1 - beta**j) / (1 - beta) at step j, so the distance covered is
+    lr g times
+
+        S_k = sum_{j=1..k} (1 - beta**j) / (1 - beta)
+            = (k - beta (1 - beta**k) / (1 - beta)) / (1 - beta).
+
+    Gradient descent (beta = 0) covers k gradient steps.
+    """
+    k, b = _check_steps(steps, 0), _check_beta_below_one(beta)
+    return (k - b * (1 - b**k) / (1 - b)) / (1 - b)
+
+
+def plateau_position(
+    steps: ArrayLike,
+    learning_rate: ArrayLike,
+    beta: ArrayLike,
+    slope: ArrayLike,
+    start: ArrayLike = 0.0,
+) -> Array:
+    """Where classical momentum stands after k steps on f(x) = slope * x.
+
+    x_k = start - lr * slope * S_k, with S_k from `plateau_distance`:
+    the ball starts at rest and gathers speed towards lr * slope / (1 - beta)
+    per step. Broadcasts over all arguments.
+
+    Notes
+    -----
+    v <- beta v + lr g,  x <- x - v,  with g = slope at every step.
+    """
+    distance = plateau_distance(steps, beta)
+    rate = np.asarray(learning_rate, float) * np.asarray(slope, float)
+    return np.asarray(start, float) - rate * distance
+
+
+def plateau_speedup(steps: ArrayLike, beta: ArrayLike) -> Array:
+    """Momentum's distance over gradient descent's after k >= 1 steps.
+
+    S_k / k (see `plateau_distance`): 1 after the first step, which is a
+    plain gradient step, and rising towards 1 / (1 - beta), the
+    `effective_window`, as the velocity builds up.
+    """
+    k = _check_steps(steps, 1)
+    return plateau_distance(k, beta) / k
+
+
+def build_up_steps(beta: ArrayLike, fraction: ArrayLike = 0.9) -> Array:
+    """Steps until a velocity started at rest reaches ``fraction`` of full speed.
+
+    On a constant slope the velocity after k steps is the fraction
+    1 - beta**k of its terminal value, so it reaches ``fraction`` at
+    k = ln(1 - fraction) / ln(beta): not a whole number; the first whole
+    step at or after it is the first at which the fraction is reached.
+    With fraction 0.9 and beta = 0.9 this is about 22 steps; with beta =
+    0.99, about 229.
+    """
+    b = np.asarray(beta, float)
+    if not np.all((b > 0) & (b < 1)):
+        raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 < beta < 1")
+    share = np.asarray(fraction, float)
+    if not np.all((share > 0) & (share < 1)):
+        raise ValueError(
+            f"fraction={fraction!r} is not allowed; allowed: 0 < fraction < 1"
+        )
+    return np.log(1 - share) / np.log(b)
+
+
+def saddle_growth(
+    learning_rate: ArrayLike, beta: ArrayLike, falling: ArrayLike = 1.0
+) -> Array:
+    """The factor per step by which heavy ball leaves a saddle, in the long run.
+
+    Along a direction of negative curvature -falling the iteration matrix is
+    `heavy_ball_matrix` with eigenvalue -falling; its larger root
+
+        rho = (1 + beta + h + √((1 + beta + h)² - 4 beta)) / 2,  h = lr * falling,
+
+    is its spectral radius, above 1: the distance from the ridge grows by
+    rho per step. Gradient descent (beta = 0) grows by 1 + h.
+    """
+    h = np.asarray(learning_rate, float) * np.asarray(falling, float)
+    if not np.all(h > 0):
+        raise ValueError(
+            f"learning_rate={learning_rate!r}, falling={falling!r} is not allowed; "
+            "allowed: both > 0"
+        )
+    b = _check_beta_below_one(beta)
+    trace = 1 + b + h
+    return (trace + np.sqrt(trace**2 - 4 * b)) / 2
+
+
+def saddle_escape_steps(
+    learning_rate: ArrayLike,
+    beta: ArrayLike,
+    start: ArrayLike,
+    distance: ArrayLike = 1.0,
+    falling: ArrayLike = 1.0,
+) -> Array:
+    """Steps heavy ball takes to get ``distance`` away from a saddle's ridge.
+
+    Started at rest at ``start`` > 0 along a direction of curvature
+    -falling, the offset after k steps is exactly
+
+        y_k = start (c rho**k + (1 - c) sigma**k),  c = (rho - beta) / (rho - sigma),
+
+    with rho = `saddle_growth` and sigma = beta / rho the matrix's other
+    root (its first step is a gradient step, y_1 = (1 + h) start). The
+    second term is positive and shrinks, so y_k first exceeds
+    ``distance`` at the returned k, or one step earlier:
+
+        k = ln(distance / (c start)) / ln(rho),  rounded up.
+    """
+    y0, far = np.asarray(start, float), np.asarray(distance, float)
+    if not np.all((y0 > 0) & (far > y0)):
+        raise ValueError(
+            f"start={start!r}, distance={distance!r} is not allowed; allowed: "
+            "0 < start < distance"
+        )
+    rho = saddle_growth(learning_rate, beta, falling)
+    sigma = np.asarray(beta, float) / rho
+    share = (rho - np.asarray(beta, float)) / (rho - sigma)
+    return np.ceil(np.log(far / (share * y0)) / np.log(rho)).astype(int)
+
+
+def heavy_ball_noise_covariance(
+    learning_rate: float, beta: float, eigenvalue: float, noise: float
+) -> Array:
+    """The stationary covariance of (x, v) with noisy gradients, numerically.
+
+    Heavy ball on f(x) = ½ λ x² with gradients λ x + noise·ξ (ξ standard
+    normal, fresh at each step) settles into a distribution whose 2×2
+    covariance S solves the discrete Lyapunov equation
+
+        S = A S Aᵀ + lr² noise² b bᵀ,   b = (-1, 1),
+
+    with A = `heavy_ball_matrix`: the noise enters v with +lr and x with
+    -lr. The equation is linear in S; it is solved here as a 4×4 system.
+    Only for a stable setting (`heavy_ball_is_stable`).
+    """
+    if not heavy_ball_is_stable(learning_rate, beta, eigenvalue):
+        raise ValueError(
+            f"learning_rate={learning_rate!r}, beta={beta!r} with "
+            f"eigenvalue={eigenvalue!r} is not allowed; allowed: a stable "
+            "setting, -1 < beta < 1 and 0 < lr*eigenvalue < 2(1 + beta)"
+        )
+    matrix = heavy_ball_matrix(learning_rate, beta, eigenvalue)
+    kick = learning_rate * noise * np.array([-1.0, 1.0])
+    system = np.eye(4) - np.kron(matrix, matrix)
+    return np.linalg.solve(system, np.outer(kick, kick).ravel()).reshape(2, 2)
+
+
+def heavy_ball_noise_floor(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike, noise: ArrayLike
+) -> Array:
+    """The stationary E[x²] of heavy ball on ½ λ x² with gradient noise.
+
+    The closed form of `heavy_ball_noise_covariance`'s first entry:
+
+        E[x²] = lr noise² (1 + beta) / (λ (1 - beta) (2 (1 + beta) - lr λ))
+
+    The mean loss is λ/2 times this. For small lr λ it is about
+    lr noise² / (2 λ (1 - beta)): proportional to the effective learning
+    rate lr / (1 - beta). At a fixed effective rate a = lr / (1 - beta) it
+    is a noise² / (λ (2 - a λ (1 - beta) / (1 + beta))), which falls as
+    beta rises, towards a noise² / (2 λ).
+    """
+    lr, b = np.asarray(learning_rate, float), np.asarray(beta, float)
+    lam, sigma = np.asarray(eigenvalue, float), np.asarray(noise, float)
+    if not np.all(np.isfinite(sigma) & (sigma >= 0)):
+        raise ValueError(
+            f"noise={noise!r} is not allowed; allowed: finite standard deviations >= 0"
+        )
+    if not np.all(heavy_ball_is_stable(lr, b, lam)):
+        raise ValueError(
+            f"learning_rate={learning_rate!r}, beta={beta!r} with "
+            f"eigenvalue={eigenvalue!r} is not allowed; allowed: stable "
+            "settings, -1 < beta < 1 and 0 < lr*eigenvalue < 2(1 + beta)"
+        )
+    return lr * sigma**2 * (1 + b) / (lam * (1 - b) * (2 * (1 + b) - lr * lam))

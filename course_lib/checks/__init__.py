@@ -19,6 +19,24 @@ A check's ``seed`` picks other inputs; the hidden tests that nbgrader keeps
 out of the student's copy call the same checks with other seeds.
 """
 
-from course_lib.checks import lesson01, lesson02
+from course_lib.checks import (
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+)
 
-__all__ = ["lesson01", "lesson02"]
+__all__ = [
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+    "lesson05",
+    "lesson06",
+    "lesson07",
+    "lesson08",
+]

@@ -55,11 +55,11 @@ def call(task: str, function: Callable, *args: Any) -> Any:
     for name, before, after in zip(
         _names(function, len(args)), given, args, strict=True
     ):
-        if isinstance(before, np.ndarray) and not np.array_equal(before, after):
+        if isinstance(before, np.ndarray) and not _unchanged(before, after):
             fail(
                 f"{task} changed its input `{name}` in place (an in-place operation "
                 f"such as `{name} *= ...` or `{name} += ...`, perhaps on a name that "
-                f"refers to `{name}`: `y = {name}` does not copy). Compute new "
+                f"refers to `{name}`: `new = {name}` does not copy). Compute new "
                 "arrays instead, so the caller's arrays stay as they were."
             )
     return result
@@ -73,6 +73,11 @@ def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
+        if np.iscomplexobj(value):
+            fail(
+                f"{task} returned a complex number for {what}; return a real "
+                "number, a float (for a complex value, perhaps its modulus)."
+            )
         fail(f"{task} returned {type(value).__name__} for {what}, not numbers.")
     if array.shape != shape:
         fail(
@@ -155,3 +160,9 @@ def _names(function: Callable, count: int) -> list[str]:
     names = list(code.co_varnames[: code.co_argcount]) if code else []
     names += [f"argument {i + 1}" for i in range(len(names), count)]
     return names[:count]
+
+
+def _unchanged(before: np.ndarray, after: Any) -> bool:
+    """Same shape and values; a NaN that was there is still there."""
+    float_like = np.issubdtype(before.dtype, np.inexact)
+    return np.array_equal(before, after, equal_nan=float_like)
