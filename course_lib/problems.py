@@ -7,7 +7,7 @@ minimizer, its minimum value and a window that frames it for plotting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -1422,10 +1422,23 @@ class MovingTarget:
         self.drift = np.asarray(drift, dtype=float)
         self.jump = np.zeros(dim) if jump is None else np.asarray(jump, dtype=float)
         self.jump_at = jump_at
-        self.dim, self.window = dim, self.bowl.window
-        self.eigenvalues = self.bowl.eigenvalues
-        self.condition_number = self.bowl.condition_number
         self._calls = 0
+
+    @property
+    def dim(self) -> int:
+        return self.bowl.dim
+
+    @property
+    def eigenvalues(self) -> Array:
+        return self.bowl.eigenvalues
+
+    @property
+    def condition_number(self) -> float:
+        return self.bowl.condition_number
+
+    @property
+    def window(self) -> tuple[tuple[float, float], ...]:
+        return self.bowl.window
 
     def fresh(self) -> MovingTarget:
         """The same problem with its clock back at time 0, for a new run."""
@@ -1453,25 +1466,22 @@ class MovingTarget:
         """The minimizer at the current time."""
         return self.minimizer_at(self.time)
 
-    def _offset(self, x: Array) -> Array:
-        points = _as_points(x, self.dim, "this moving target")
-        return points - self.minimizer
+    def _bowl_now(self) -> DiagonalQuadratic:
+        """The bowl as it stands at the current time."""
+        return replace(self.bowl, minimizer=self.minimizer)
 
     def value(self, x: Array) -> Array:
         """The loss at the current time, shape (..., dim) -> (...)."""
-        d = self._offset(x)
-        return 0.5 * rowwise_dot(d, self.eigenvalues * d)
+        return self._bowl_now().value(x)
 
     def grad(self, x: Array) -> Array:
         """The gradient λ_i (x_i - m_i(t)) at the current time."""
-        return self.eigenvalues * self._offset(x)
+        return self._bowl_now().grad(x)
 
     def value_and_grad(self, x: Array) -> tuple[Array, Array]:
         """Start the next step of the clock, then give the loss and gradient."""
         self._calls += 1
-        d = self._offset(x)
-        grad = self.eigenvalues * d
-        return 0.5 * rowwise_dot(d, grad), grad
+        return self._bowl_now().value_and_grad(x)
 
 
 @dataclass(frozen=True)

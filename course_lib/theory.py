@@ -224,22 +224,17 @@ def effective_window(beta: ArrayLike) -> ArrayLike:
     lr * g / (1 - beta): the ball ends up moving 1 / (1 - beta) times faster
     than gradient descent would.
     """
-    b = np.asarray(beta, float)
-    if not np.all((b >= 0) & (b < 1)):
-        raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 <= beta < 1")
-    return 1.0 / (1.0 - b)
+    return 1.0 / (1.0 - _check_beta_below_one(beta))
 
 
 def half_life(beta: ArrayLike) -> ArrayLike:
     """Steps after which a gradient's weight in the velocity has halved.
 
     The weight of a gradient k steps old is beta**k, which reaches ½ at
-    k = ln ½ / ln beta.
+    k = ln ½ / ln beta: the same number of steps a velocity started at rest
+    takes to reach half its full speed (`build_up_steps`).
     """
-    b = np.asarray(beta, float)
-    if not np.all((b > 0) & (b < 1)):
-        raise ValueError(f"beta={beta!r} is not allowed; allowed: 0 < beta < 1")
-    return np.log(0.5) / np.log(b)
+    return build_up_steps(beta, 0.5)
 
 
 def steps_per_digit(rate: ArrayLike) -> ArrayLike:
