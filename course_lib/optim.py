@@ -44,6 +44,7 @@ error names the parameter, the value given and what is allowed.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -53,12 +54,16 @@ __all__ = [
     "CONVENTIONS",
     "NONFINITE_POLICIES",
     "RESTART_CRITERIA",
+    "AdamState",
     "CountState",
+    "DelayState",
     "EmptyState",
     "GuardState",
     "RestartMemory",
+    "RmsState",
     "Transformation",
     "VelocityState",
+    "adam",
     "add_decayed_weights",
     "apply_updates",
     "chain",
@@ -66,6 +71,7 @@ __all__ = [
     "clip_by_global_norm",
     "clip_by_value",
     "convert_velocity",
+    "delay",
     "equivalent_learning_rate",
     "gradient_descent",
     "guard_nonfinite",
@@ -76,8 +82,13 @@ __all__ = [
     "negate",
     "nesterov",
     "nesterov_with_restart",
+    "newton",
+    "rmsprop",
     "safe_norm",
+    "scale_by_adam",
     "scale_by_learning_rate",
+    "scale_by_rms",
+    "state_nbytes",
     "trace",
     "trace_with_restart",
 ]
@@ -109,6 +120,10 @@ ALLOWED: dict[str, tuple[str, Callable[[Array], Array]]] = {
     "threshold": (
         "a finite number > 0",
         lambda v: np.isfinite(v) & (v > 0),
+    ),
+    "eps": (
+        "a finite number >= 0",
+        lambda v: np.isfinite(v) & (v >= 0),
     ),
 }
 
@@ -1064,3 +1079,430 @@ def _next_signal(criterion: str, previous: Array, now: Array | None) -> Array:
     # gradient (a run that begins at the minimum), any gradient would be a jump.
     started = np.isfinite(previous)
     return np.where(started, 0.5 * previous + 0.5 * now, np.where(now > 0, now, np.inf))
+
+
+# ---------------------------------------------------------------------------
+# Beyond momentum: per-coordinate scaling (RMSProp, Adam), Newton's method,
+# stale gradients, and what an optimizer's state costs in memory.
+
+
+class RmsState(NamedTuple):
+    """A step count and the running average of squared gradients."""
+
+    count: int
+    second_moment: Array
+
+
+class AdamState(NamedTuple):
+    """A step count and Adam's two running averages, one entry per parameter.
+
+    ``velocity`` is the first moment, the average of past gradients, before
+    any bias correction: the velocity of `momentum_averaging`.
+    ``second_moment`` is the average of past squared gradients.
+    """
+
+    count: int
+    velocity: Array
+    second_moment: Array
+
+
+class DelayState(NamedTuple):
+    """A step count and the gradients still in transit, oldest first.
+
+    ``queue`` has shape ``(steps, *params.shape)``.
+    """
+
+    count: int
+    queue: Array
+
+
+def scale_by_rms(decay: HyperParameter = 0.99, eps: float = 1e-8) -> Transformation:
+    """Divide each coordinate by the root of its mean squared gradient.
+
+    The average starts at zero and is not corrected for it, as in
+    ``torch.optim.RMSprop`` (whose ``alpha`` is this ``decay``): eps is
+    added after the square root.
+
+    Parameters
+    ----------
+    decay : float, array or schedule
+        How much of the average survives each step, 0 <= decay < 1.
+    eps : float
+        Added to the root to avoid dividing by zero, >= 0.
+
+    Returns
+    -------
+    Transformation
+        Its state is an `RmsState`.
+
+    Notes
+    -----
+    s <- decay * s + (1 - decay) * g²
+    updates = g / (√s + eps)
+    """
+    decay = _Hyper("decay", decay, "averaging beta")
+    eps = _Hyper("eps", eps)
+
+    def init(params):
+        decay.check_shape(params)
+        eps.check_shape(params)
+        return RmsState(count=0, second_moment=np.zeros_like(params, dtype=float))
+
+    def update(grads, state, params):
+        k, d = state.count, decay.at(state.count, params)
+        second = d * state.second_moment + (1 - d) * np.square(grads)
+        updates = grads / (np.sqrt(second) + eps.at(k, params))
+        return updates, RmsState(k + 1, second)
+
+    return Transformation(init, update)
+
+
+def scale_by_adam(
+    b1: HyperParameter = 0.9,
+    b2: HyperParameter = 0.999,
+    eps: float = 1e-8,
+    *,
+    bias_correction: bool = True,
+) -> Transformation:
+    """Adam's direction: an average gradient over the root of an average square.
+
+    Both averages start at zero. At update t (counted from 1) the bias
+    correction divides them by 1 - b1**t and 1 - b2**t, which makes each an
+    exact weighted average of the gradients seen so far. The update is the
+    one of ``torch.optim.Adam`` (eps added after the square root, to the
+    corrected root), with the learning rate left to a later piece of the
+    chain. A scheduled b1 or b2 is corrected with its current value.
+
+    Parameters
+    ----------
+    b1 : float, array or schedule
+        Decay of the first moment, 0 <= b1 < 1: momentum's beta in the
+        averaging form (`momentum_averaging`).
+    b2 : float, array or schedule
+        Decay of the second moment, 0 <= b2 < 1.
+    eps : float
+        Added to the root, >= 0.
+    bias_correction : bool
+        Divide by 1 - b**t (True, as PyTorch and the paper do) or use the
+        raw averages.
+
+    Returns
+    -------
+    Transformation
+        Its state is an `AdamState`.
+
+    Notes
+    -----
+    m <- b1 * m + (1 - b1) * g;   s <- b2 * s + (1 - b2) * g²
+    updates = m̂ / (√ŝ + eps),  m̂ = m / (1 - b1**t),  ŝ = s / (1 - b2**t)
+    """
+    if not isinstance(bias_correction, bool):
+        raise ValueError(
+            f"bias_correction={bias_correction!r} is not allowed; "
+            "allowed: True or False"
+        )
+    b1 = _Hyper("b1", b1, "averaging beta")
+    b2 = _Hyper("b2", b2, "averaging beta")
+    eps = _Hyper("eps", eps)
+
+    def init(params):
+        for hyper in (b1, b2, eps):
+            hyper.check_shape(params)
+        zeros = np.zeros_like(params, dtype=float)
+        return AdamState(count=0, velocity=zeros, second_moment=zeros.copy())
+
+    def update(grads, state, params):
+        k = state.count
+        d1, d2 = b1.at(k, params), b2.at(k, params)
+        velocity = d1 * state.velocity + (1 - d1) * grads
+        second = d2 * state.second_moment + (1 - d2) * np.square(grads)
+        first, mean_square = velocity, second
+        if bias_correction:
+            first = velocity / (1 - d1 ** (k + 1))
+            mean_square = second / (1 - d2 ** (k + 1))
+        updates = first / (np.sqrt(mean_square) + eps.at(k, params))
+        return updates, AdamState(k + 1, velocity, second)
+
+    return Transformation(init, update)
+
+
+def rmsprop(
+    learning_rate: HyperParameter,
+    decay: HyperParameter = 0.99,
+    eps: float = 1e-8,
+) -> Transformation:
+    """RMSProp: each coordinate's step divided by its root mean square gradient.
+
+    Step for step ``torch.optim.RMSprop(lr, alpha=decay, eps=eps)`` without
+    momentum or centering. With a constant learning rate its steps near the
+    minimum stay about ``learning_rate`` long, so it ends hopping across the
+    minimum instead of settling: decay the learning rate to settle.
+
+    Parameters
+    ----------
+    learning_rate : float, array or schedule
+        Roughly the length of each coordinate's step, > 0.
+    decay, eps
+        As in `scale_by_rms`.
+
+    Returns
+    -------
+    Transformation
+
+    Notes
+    -----
+    s <- decay * s + (1 - decay) * g²
+    x <- x - lr * g / (√s + eps)
+    """
+    return chain(scale_by_rms(decay, eps), scale_by_learning_rate(learning_rate))
+
+
+def adam(
+    learning_rate: HyperParameter,
+    b1: HyperParameter = 0.9,
+    b2: HyperParameter = 0.999,
+    eps: float = 1e-8,
+    *,
+    bias_correction: bool = True,
+) -> Transformation:
+    """Adam: momentum in the averaging form, divided coordinate by coordinate.
+
+    Step for step ``torch.optim.Adam(lr, betas=(b1, b2), eps=eps)``: eps
+    is added outside the square root of the corrected second moment. With
+    ``bias_correction=False`` both averages are used as they are.
+
+    Parameters
+    ----------
+    learning_rate : float, array or schedule
+        Roughly the length of each coordinate's step, > 0.
+    b1, b2, eps, bias_correction
+        As in `scale_by_adam`.
+
+    Returns
+    -------
+    Transformation
+        Its state holds an `AdamState`, whose ``velocity`` `run` records.
+
+    Notes
+    -----
+    m <- b1 * m + (1 - b1) * g;   s <- b2 * s + (1 - b2) * g²
+    x <- x - lr * m̂ / (√ŝ + eps),  m̂ = m / (1 - b1**t),  ŝ = s / (1 - b2**t)
+    """
+    return chain(
+        scale_by_adam(b1, b2, eps, bias_correction=bias_correction),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def newton(
+    hessian: Callable[[Array], Array] | Array, learning_rate: HyperParameter = 1.0
+) -> Transformation:
+    """Newton's method: the gradient multiplied by the inverse Hessian.
+
+    Parameters
+    ----------
+    hessian : callable or array
+        A function of the parameters, shape (..., dim), returning the
+        Hessians, shape (..., dim, dim), such as a problem's ``hessian``;
+        or one fixed matrix of shape (dim, dim), a quadratic's.
+    learning_rate : float, array or schedule
+        1 is Newton's full step; smaller values damp it.
+
+    Returns
+    -------
+    Transformation
+        Its updates are the Newton steps, to subtract from the parameters.
+
+    Notes
+    -----
+    updates = lr * H(x)⁻¹ g, found by solving H d = g (np.linalg.solve, an
+    LU factorisation), never by forming the inverse: about dim³/3
+    multiplications per run and step, and dim² numbers to hold H. On a
+    quadratic the full step lands on the minimizer at once. Where H is not
+    positive definite the step may climb, or head for a saddle; where it is
+    singular the step is NaN, and `run` reports that run as diverged.
+
+    Examples
+    --------
+    >>> step, x = newton(np.diag([1.0, 100.0])), np.ones(2)
+    >>> updates, _ = step.update(np.array([1.0, 100.0]), step.init(x), x)
+    >>> updates
+    array([1., 1.])
+    """
+    lr = _Hyper("learning_rate", learning_rate)
+    fixed = None
+    if not callable(hessian):
+        try:
+            fixed = np.array(hessian, dtype=float)
+        except (TypeError, ValueError):
+            fixed = None
+        if fixed is None:
+            shown = f"of type {type(hessian).__name__}"
+        else:
+            shown = f"with shape {fixed.shape}"
+        square = fixed is not None and fixed.ndim == 2
+        square = square and fixed.shape[0] == fixed.shape[1]
+        if not (square and np.all(np.isfinite(fixed))):
+            raise ValueError(
+                f"hessian {shown} is not allowed; allowed: a function of the "
+                "parameters, or a finite square matrix"
+            )
+
+    def init(params):
+        lr.check_shape(params)
+        if np.ndim(params) == 0:
+            raise ValueError(
+                "params is a scalar; allowed: an array of shape (..., dim), one "
+                "row of coordinates per run"
+            )
+        dim = np.shape(params)[-1]
+        if fixed is not None and fixed.shape[0] != dim:
+            raise ValueError(
+                f"hessian with shape {fixed.shape} does not match the "
+                f"parameters' {dim} coordinates; allowed: shape ({dim}, {dim})"
+            )
+        return CountState(count=0)
+
+    def update(grads, state, params):
+        wanted = np.shape(grads) + np.shape(grads)[-1:]
+        matrices = fixed if fixed is not None else np.asarray(hessian(params))
+        if matrices.shape not in (wanted, wanted[-2:]):
+            shapes = " or ".join(str(w) for w in dict.fromkeys([wanted, wanted[-2:]]))
+            raise ValueError(
+                f"hessian returned shape {matrices.shape} for parameters of shape "
+                f"{np.shape(params)}; allowed: shape {shapes}"
+            )
+        matrices = np.broadcast_to(matrices, wanted)
+        direction = _solve_each(matrices, np.asarray(grads, dtype=float))
+        return lr.at(state.count, params) * direction, CountState(state.count + 1)
+
+    return Transformation(init, update)
+
+
+def _solve_each(matrices: Array, vectors: Array) -> Array:
+    """Solve H d = g for every run; NaN for a run whose H is singular."""
+    try:
+        return np.linalg.solve(matrices, vectors[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        pass
+    flat_h = matrices.reshape(-1, *matrices.shape[-2:])
+    flat_g = vectors.reshape(-1, vectors.shape[-1])
+    out = np.full_like(flat_g, np.nan)
+    for i, (h, g) in enumerate(zip(flat_h, flat_g, strict=True)):
+        try:
+            out[i] = np.linalg.solve(h, g)
+        except np.linalg.LinAlgError:
+            continue
+    return out.reshape(vectors.shape)
+
+
+def delay(steps: int) -> Transformation:
+    """Pass on the gradient received ``steps`` updates earlier: stale gradients.
+
+    A model of asynchronous training, where a worker's gradient reaches the
+    parameters after ``steps`` other updates were applied. Put it first in a
+    chain, ``chain(delay(tau), momentum...)``, so the rest of the optimizer
+    sees only stale gradients.
+
+    Parameters
+    ----------
+    steps : int
+        The staleness, >= 0; 0 passes every gradient on at once.
+
+    Returns
+    -------
+    Transformation
+        Its state is a `DelayState`.
+
+    Notes
+    -----
+    updates at update t = g_(t - steps), and 0 for t < steps: the first
+    ``steps`` updates wait for gradients that are still in transit, so the
+    parameters do not move (a momentum piece after it keeps moving them
+    only once it has a velocity). The queue of pending gradients is the
+    state, an array of shape (steps, *params.shape).
+
+    Examples
+    --------
+    >>> stale, x = delay(1), np.zeros(1)
+    >>> first, state = stale.update(np.array([5.0]), stale.init(x), x)
+    >>> second, _ = stale.update(np.array([7.0]), state, x)
+    >>> first, second
+    (array([0.]), array([5.]))
+    """
+    if not (
+        isinstance(steps, int | np.integer)
+        and not isinstance(steps, bool)
+        and steps >= 0
+    ):
+        raise ValueError(f"steps={steps!r} is not allowed; allowed: an integer >= 0")
+    steps = int(steps)
+
+    def init(params):
+        queue = np.zeros((steps, *np.shape(params)), dtype=float)
+        return DelayState(count=0, queue=queue)
+
+    def update(grads, state, params):
+        if steps == 0:
+            return grads, DelayState(state.count + 1, state.queue)
+        arrived = state.queue[0]
+        queue = np.concatenate([state.queue[1:], np.asarray(grads, float)[None]])
+        return arrived, DelayState(state.count + 1, queue)
+
+    return Transformation(init, update)
+
+
+def state_nbytes(state: Any, itemsize: int | None = None) -> int:
+    """The bytes held by the arrays of an optimizer state, however nested.
+
+    Parameters
+    ----------
+    state : any
+        What ``init`` or ``update`` returned: arrays inside tuples, named
+        tuples, lists or dicts. Numbers (step counts) and None are not
+        counted: one per optimizer, not one per parameter. Anything else,
+        such as the optimizer itself, is refused.
+    itemsize : int, optional
+        Count every array entry as this many bytes (4 for float32, 2 for
+        bfloat16) instead of the bytes it takes here (8 for float64).
+
+    Returns
+    -------
+    int
+        The total number of bytes.
+
+    Examples
+    --------
+    >>> params = np.zeros(1000)
+    >>> state_nbytes(adam(1e-3).init(params)), state_nbytes(params, itemsize=4)
+    (16000, 4000)
+    """
+    if itemsize is not None and not (
+        isinstance(itemsize, int | np.integer)
+        and not isinstance(itemsize, bool)
+        and itemsize >= 1
+    ):
+        raise ValueError(
+            f"itemsize={itemsize!r} is not allowed; allowed: None or an integer >= 1"
+        )
+    return _nbytes(state, None if itemsize is None else int(itemsize))
+
+
+def _nbytes(state: Any, itemsize: int | None) -> int:
+    if isinstance(state, np.ndarray):
+        return state.nbytes if itemsize is None else state.size * itemsize
+    if isinstance(state, dict):
+        state = list(state.values())
+    if isinstance(state, Transformation):
+        raise ValueError(
+            "state is an optimizer, not its state; allowed: what the optimizer's "
+            "init or update returns, such as optimizer.init(params)"
+        )
+    if isinstance(state, tuple | list):
+        return sum(_nbytes(inner, itemsize) for inner in state)
+    if state is None or isinstance(state, numbers.Number | np.generic):
+        return 0
+    raise ValueError(
+        f"state holds a value of type {type(state).__name__}; allowed: arrays, "
+        "numbers and None, inside tuples, lists or dicts"
+    )

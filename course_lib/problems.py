@@ -218,6 +218,15 @@ class Quadratic:
         grad = rowwise_matmul(d, self.hessian)
         return 0.5 * rowwise_dot(d, grad), grad
 
+    def hessian_at(self, x: Array) -> Array:
+        """The Hessian at each point of x: the same matrix A everywhere.
+
+        Shape (..., dim) -> (..., dim, dim), like ``Rosenbrock.hessian``.
+        (The attribute ``hessian`` is the matrix A itself.)
+        """
+        points = _as_points(x, self.dim, "this quadratic")
+        return np.broadcast_to(self.hessian, (*points.shape, self.dim)).copy()
+
     def to_eigenbasis(self, x: Array) -> Array:
         """Coordinates of x - x* along the principal axes (one per eigenvalue)."""
         return (_as_points(x, self.dim, "this quadratic") - self.minimizer) @ (
@@ -922,6 +931,13 @@ class DiagonalQuadratic:
         d = _as_points(x, self.dim, "this quadratic") - self.minimizer
         grad = self.eigenvalues * d
         return 0.5 * rowwise_dot(d, grad), grad
+
+    def hessian(self, x: Array) -> Array:
+        """The Hessian diag(λ) at each point of x: shape (..., dim, dim)."""
+        points = _as_points(x, self.dim, "this quadratic")
+        return np.broadcast_to(
+            np.diag(self.eigenvalues), (*points.shape, self.dim)
+        ).copy()
 
 
 class NoisyGradients:

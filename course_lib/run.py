@@ -18,7 +18,12 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from course_lib.optim import Transformation, VelocityState, momentum_classical
+from course_lib.optim import (
+    AdamState,
+    Transformation,
+    VelocityState,
+    momentum_classical,
+)
 
 __all__ = [
     "Problem",
@@ -67,6 +72,10 @@ class Trajectory:
         The step at which each run diverged, or -1 if it did not.
     final_position, final_velocity : array, shape (*batch, dim)
         Where each run ended, kept even when only losses are recorded.
+    final_state : any
+        The optimizer's state after the last update, to resume from with
+        ``run(..., state=final_state)`` (for a run that diverged, it is
+        the state the loop ended with, not frozen).
 
     With ``record="losses"``, ``positions`` and ``velocities`` are None:
     a large grid of runs then needs memory for its losses only.
@@ -78,6 +87,7 @@ class Trajectory:
     diverged_at: Array
     final_position: Array
     final_velocity: Array
+    final_state: Any = None
 
     @property
     def diverged(self) -> Array:
@@ -117,6 +127,7 @@ def run(
     record: str = "all",
     explode_factor: float = 1e10,
     progress: bool = False,
+    state: Any = None,
 ) -> Trajectory:
     """Run ``optimizer`` on ``problem`` for ``steps`` updates from ``x0``.
 
@@ -144,6 +155,10 @@ def run(
     progress : bool
         Show a progress bar over the steps (tqdm's: a widget in a notebook,
         text in a terminal), for runs long enough to make one wait.
+    state : optional
+        The optimizer state to start from, such as a checkpoint's
+        ``final_state``; by default ``optimizer.init(x0)``. Resuming from
+        a run's final position and state continues it exactly.
 
     Returns
     -------
@@ -183,7 +198,15 @@ def run(
     if not np.all(np.isfinite(x)):
         raise ValueError("x0 contains non-finite values; allowed: finite numbers")
 
-    state = optimizer.init(x)
+    fresh = optimizer.init(x)
+    if state is None:
+        state = fresh
+    elif not _same_layout(state, fresh):
+        raise ValueError(
+            "state does not have the layout of this optimizer's state for x0 "
+            "(the same nesting, and arrays of the same shapes); allowed: None, "
+            "or the final_state of a run of the same optimizer from x0's shape"
+        )
     floor = problem.minimum_value
     with np.errstate(all="ignore"):
         loss, grads_here = problem.value_and_grad(x)
@@ -241,7 +264,7 @@ def run(
             _freeze(positions, diverged_at)
             _freeze(velocities, diverged_at)
     return Trajectory(
-        positions, losses, velocities, diverged_at, final_x, final_velocity
+        positions, losses, velocities, diverged_at, final_x, final_velocity, state
     )
 
 
@@ -344,8 +367,27 @@ def _velocity(state: Any, params: Array) -> Array:
     return np.zeros_like(params) if found is None else found
 
 
+def _same_layout(state: Any, reference: Any) -> bool:
+    """Whether ``state`` nests like ``reference``, with arrays of its shapes."""
+    if isinstance(reference, np.ndarray):
+        return isinstance(state, np.ndarray) and state.shape == reference.shape
+    if isinstance(reference, dict):
+        return (
+            isinstance(state, dict)
+            and state.keys() == reference.keys()
+            and all(_same_layout(state[k], reference[k]) for k in reference)
+        )
+    if isinstance(reference, tuple | list):
+        return (
+            type(state) is type(reference)
+            and len(state) == len(reference)
+            and all(map(_same_layout, state, reference))
+        )
+    return not isinstance(state, np.ndarray | dict | tuple | list)
+
+
 def _find_velocity(state: Any) -> Array | None:
-    if isinstance(state, VelocityState):
+    if isinstance(state, VelocityState | AdamState):
         return state.velocity
     if isinstance(state, tuple):
         for inner in state:

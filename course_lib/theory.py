@@ -20,9 +20,12 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "bilinear_game_matrix",
     "build_up_steps",
     "convergence_rate",
     "damping",
+    "delayed_heavy_ball_matrix",
+    "delayed_heavy_ball_rate",
     "effective_window",
     "gd_optimal_learning_rate",
     "gd_optimal_rate",
@@ -576,3 +579,130 @@ def heavy_ball_noise_floor(
             "settings, -1 < beta < 1 and 0 < lr*eigenvalue < 2(1 + beta)"
         )
     return lr * sigma**2 * (1 + b) / (lam * (1 - b) * (2 * (1 + b) - lr * lam))
+
+
+# ---------------------------------------------------------------------------
+# Beyond one optimizer on one loss: stale gradients, and two-player games.
+
+
+def delayed_heavy_ball_matrix(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike, delay: int
+) -> Array:
+    """The companion matrix of heavy ball fed gradients ``delay`` steps old.
+
+    Along an eigenvalue λ, with the gradient of x_(t - delay) arriving at
+    update t (`optim.delay` before classical momentum),
+
+        x_(t+1) = x_t + beta (x_t - x_(t-1)) - lr λ x_(t - delay),
+
+    a linear recurrence on the last m + 1 positions, m = max(delay, 1).
+
+    Parameters
+    ----------
+    learning_rate, beta, eigenvalue : float or array
+        Broadcast against each other.
+    delay : int
+        The staleness in updates, >= 0.
+
+    Returns
+    -------
+    array, shape (..., m + 1, m + 1)
+        The matrix acting on (x_t, x_(t-1), ..., x_(t-m)); with delay 0 its
+        eigenvalues are those of `heavy_ball_matrix`.
+
+    Examples
+    --------
+    >>> delayed_heavy_ball_matrix(0.1, 0.5, 2.0, 2)
+    array([[ 1.5, -0.5, -0.2],
+           [ 1. ,  0. ,  0. ],
+           [ 0. ,  1. ,  0. ]])
+    """
+    if not (
+        isinstance(delay, int | np.integer)
+        and not isinstance(delay, bool)
+        and delay >= 0
+    ):
+        raise ValueError(f"delay={delay!r} is not allowed; allowed: an integer >= 0")
+    h, b = np.broadcast_arrays(
+        np.asarray(learning_rate, float) * np.asarray(eigenvalue, float),
+        np.asarray(beta, float),
+    )
+    size = max(int(delay), 1) + 1
+    matrix = np.zeros((*h.shape, size, size))
+    matrix[..., 0, 0] = 1 + b
+    matrix[..., 0, 1] = -b
+    matrix[..., 0, delay] -= h
+    matrix[..., np.arange(1, size), np.arange(size - 1)] = 1.0
+    return matrix
+
+
+def delayed_heavy_ball_rate(
+    learning_rate: ArrayLike, beta: ArrayLike, eigenvalue: ArrayLike, delay: int
+) -> Array:
+    """The factor per step of heavy ball with stale gradients, along λ.
+
+    The spectral radius of `delayed_heavy_ball_matrix`: below 1 exactly
+    when the run converges. The roots solve
+
+        z^(delay+1) - (1 + beta) z^delay + beta z^(delay-1) + lr λ = 0
+
+    (for delay 0, multiply through by z). Staleness alone can make gradient
+    descent (beta = 0) oscillate: with delay 1 the roots of
+    z² - z + lr λ are complex once lr λ > 1/4, and a longer delay makes
+    that happen at a smaller lr λ.
+
+    Returns
+    -------
+    array
+        Broadcast over the arguments; below 1 means convergence.
+    """
+    return spectral_radius(
+        delayed_heavy_ball_matrix(learning_rate, beta, eigenvalue, delay)
+    )
+
+
+def bilinear_game_matrix(
+    learning_rate: ArrayLike, beta: ArrayLike, *, alternating: bool = True
+) -> Array:
+    """The linear map of gradient descent-ascent with momentum on min_x max_y xy.
+
+    x descends on f(x, y) = x y, y ascends; both use classical momentum
+    written on positions, x' = x - lr ∂f/∂x + beta (x - x_prev). The map acts
+    on (x, y, x_prev, y_prev) and has shape (..., 4, 4).
+
+    Parameters
+    ----------
+    learning_rate, beta : float or array
+        A negative beta is allowed: that is the point (Gidel et al., 2019).
+    alternating : bool
+        True: y takes its step with the gradient at the new x. False: both
+        players step at once, from the same (x, y).
+
+    Returns
+    -------
+    array, shape (..., 4, 4)
+        Its spectral radius is the factor per step of the distance to the
+        equilibrium (0, 0).
+
+    Notes
+    -----
+    x' = x - lr y + beta (x - x_prev)
+    y' = y + lr x' + beta (y - y_prev)     (alternating; x in place of x'
+    when simultaneous)
+    """
+    if not isinstance(alternating, bool):
+        raise ValueError(
+            f"alternating={alternating!r} is not allowed; allowed: True or False"
+        )
+    lr, b = np.broadcast_arrays(
+        np.asarray(learning_rate, float), np.asarray(beta, float)
+    )
+    zero, one = np.zeros_like(lr), np.ones_like(lr)
+    row_x = np.stack([1 + b, -lr, -b, zero], -1)
+    if alternating:
+        row_y = np.stack([lr * (1 + b), 1 + b - lr**2, -lr * b, -b], -1)
+    else:
+        row_y = np.stack([lr, 1 + b, zero, -b], -1)
+    row_xp = np.stack([one, zero, zero, zero], -1)
+    row_yp = np.stack([zero, one, zero, zero], -1)
+    return np.stack([row_x, row_y, row_xp, row_yp], -2)

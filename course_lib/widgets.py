@@ -11,6 +11,10 @@ Three explorers, each a figure with its controls:
 - `RateMapExplorer`: the map of convergence rate over (learning rate, β)
   for a quadratic, with a marker to move and the run it stands for.
 
+A fourth tool is not an explorer but a self-quiz: `Quiz`, built from
+`Choice` and `Numeric` questions, each with a Check button and a feedback
+line that says what was right or wrong and why.
+
 Show one by making it the last expression of a cell. In a Jupyter kernel
 the figure is an ipympl canvas inside an ipywidgets layout. A change moves
 the artists already drawn (``set_data``, ``set_offsets``) and redraws only
@@ -28,15 +32,19 @@ the explorers draw on an off-screen Agg canvas, and the same methods work.
 from __future__ import annotations
 
 import base64
+import html
 import importlib
 import io
 import itertools
 import math
+import numbers
 import sys
+import types
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 import ipywidgets
@@ -55,7 +63,11 @@ __all__ = [
     "BallCurve",
     "BallExplorer",
     "Blitter",
+    "Choice",
     "Explorer",
+    "Feedback",
+    "Numeric",
+    "Quiz",
     "RaceExplorer",
     "RateMapExplorer",
     "ball_curves",
@@ -1342,3 +1354,517 @@ class RateMapExplorer(Explorer):
             f"{self.controls['learning_rate'].value:.3g}, β "
             f"{self.controls['beta'].value:.2f}"
         )
+
+
+# ---------------------------------------------------------------------------
+# A self-quiz.
+
+
+_VERDICT_MARKS = {
+    "right": ("✓", plots.PALETTE["green"]),
+    "wrong": ("✗", plots.PALETTE["vermillion"]),
+    "unanswered": ("…", plots.PALETTE["black"]),
+    "unreadable": ("?", plots.PALETTE["black"]),
+}
+
+
+class Feedback(NamedTuple):
+    """What checking one answer found.
+
+    Attributes
+    ----------
+    verdict : {"right", "wrong", "unanswered", "unreadable"}
+        "unreadable" is a numeric answer that is not a number.
+    text : str
+        The feedback line, in plain text.
+    """
+
+    verdict: str
+    text: str
+
+    @property
+    def right(self) -> bool:
+        """Whether the answer was right."""
+        return self.verdict == "right"
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _sentence(text: str) -> str:
+    """``text`` stripped, with a full stop added if it ends without one."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _check_text(name: str, value: Any) -> str:
+    if not _is_text(value):
+        raise ValueError(
+            f"{name}={value!r} is not allowed; allowed: a non-empty string"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A multiple-choice question: one right option among several.
+
+    Parameters
+    ----------
+    prompt : str
+        The question.
+    options : sequence of str
+        At least two options, all different.
+    answer : int
+        The index of the right option in ``options``.
+    explanation : str
+        Why the right option is right; shown after every check.
+    hints : mapping of int to str, optional
+        For some wrong options (by index), why they are tempting and wrong.
+
+    Examples
+    --------
+    >>> question = Choice("2 + 2?", ["3", "4"], 1, "Two pairs make four.")
+    >>> question.judge(1).verdict
+    'right'
+    """
+
+    prompt: str
+    options: Sequence[str]
+    answer: int
+    explanation: str
+    hints: Mapping[int, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_text("prompt", self.prompt)
+        options = self.options
+        well_formed = (
+            isinstance(options, Sequence)
+            and not isinstance(options, str)
+            and len(options) >= 2
+            and all(_is_text(option) for option in options)
+            and len(set(options)) == len(options)
+        )
+        if not well_formed:
+            raise ValueError(
+                f"options={options!r} is not allowed; allowed: a sequence of at "
+                "least two different, non-empty strings"
+            )
+        if not (_is_index(self.answer) and 0 <= self.answer < len(options)):
+            raise ValueError(
+                f"answer={self.answer!r} is not allowed; allowed: the index of the "
+                f"right option, an integer from 0 to {len(options) - 1}"
+            )
+        _check_text("explanation", self.explanation)
+        hints = dict(self.hints) if isinstance(self.hints, Mapping) else None
+        wrong = set(range(len(options))) - {self.answer}
+        if hints is None or not all(
+            _is_index(k) and k in wrong and _is_text(v) for k, v in hints.items()
+        ):
+            raise ValueError(
+                f"hints={self.hints!r} is not allowed; allowed: a mapping from the "
+                f"index of a wrong option ({', '.join(map(str, sorted(wrong)))}) "
+                "to a non-empty string"
+            )
+        object.__setattr__(self, "options", tuple(options))
+        object.__setattr__(self, "answer", int(self.answer))
+        object.__setattr__(self, "hints", types.MappingProxyType(hints))
+
+    def judge(self, reply: int | str | None) -> Feedback:
+        """The feedback for ``reply``: an option's index or text, or None."""
+        if reply is None or reply == "":
+            return Feedback("unanswered", "Choose an option first, then check.")
+        if isinstance(reply, str) and reply in self.options:
+            index = self.options.index(reply)
+        elif _is_index(reply) and 0 <= reply < len(self.options):
+            index = int(reply)
+        else:
+            raise ValueError(
+                f"reply={reply!r} is not allowed; allowed: an option's index (0 to "
+                f"{len(self.options) - 1}), its text, or None"
+            )
+        if index == self.answer:
+            return Feedback("right", f"Right. {_sentence(self.explanation)}")
+        hint = f" Hint: {_sentence(self.hints[index])}" if index in self.hints else ""
+        return Feedback(
+            "wrong",
+            f"Not quite: “{self.options[index]}” is not it.{hint} "
+            f"The answer is “{self.options[self.answer]}”. "
+            f"{_sentence(self.explanation)}",
+        )
+
+    def lines(self) -> list[str]:
+        """The question in plain text: the prompt, then lettered options."""
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        return [
+            self.prompt,
+            *(f"   ({letters[i % 26]}) {o}" for i, o in enumerate(self.options)),
+        ]
+
+
+@dataclass(frozen=True)
+class Numeric:
+    """A question whose answer is a number, right within a relative tolerance.
+
+    Parameters
+    ----------
+    prompt : str
+        The question.
+    answer : float
+        The right value; finite and not 0, since the tolerance is relative.
+    tolerance : float
+        Relative: a reply r is right when |r - answer| <= tolerance * |answer|.
+        Between 0 and 1, exclusive.
+    explanation : str
+        How to get the answer; shown after every check.
+    unit : str, optional
+        Shown after the input box; a reply may repeat it ("12 GB").
+    mistakes : mapping of float to str, optional
+        Values that a known mistake gives, each with a hint ("you forgot the
+        1/(1 - β)"); a reply within the tolerance of such a value gets its
+        hint.
+
+    Examples
+    --------
+    >>> question = Numeric("0.01 / (1 - 0.9)?", 0.1, 0.01, "Divide by 0.1.")
+    >>> question.judge("0.1").verdict, question.judge("ten").verdict
+    ('right', 'unreadable')
+    """
+
+    prompt: str
+    answer: float
+    tolerance: float
+    explanation: str
+    unit: str = ""
+    mistakes: Mapping[float, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_text("prompt", self.prompt)
+        if not (_is_real(self.answer) and self.answer != 0):
+            raise ValueError(
+                f"answer={self.answer!r} is not allowed; allowed: a finite number "
+                "other than 0 (the tolerance is relative to it)"
+            )
+        if not (_is_real(self.tolerance) and 0 < self.tolerance < 1):
+            raise ValueError(
+                f"tolerance={self.tolerance!r} is not allowed; allowed: a relative "
+                "tolerance, a number with 0 < tolerance < 1"
+            )
+        _check_text("explanation", self.explanation)
+        if not isinstance(self.unit, str):
+            raise ValueError(f"unit={self.unit!r} is not allowed; allowed: a string")
+        mistakes = dict(self.mistakes) if isinstance(self.mistakes, Mapping) else None
+        answer, tolerance = float(self.answer), float(self.tolerance)
+        if mistakes is None or not all(
+            _is_real(value)
+            and value != 0
+            and abs(value - answer) > tolerance * (abs(answer) + abs(value))
+            and _is_text(hint)
+            for value, hint in mistakes.items()
+        ):
+            raise ValueError(
+                f"mistakes={self.mistakes!r} is not allowed; allowed: a mapping "
+                "from finite numbers other than 0, each well outside the tolerance "
+                "of the answer, to a non-empty hint"
+            )
+        object.__setattr__(self, "answer", answer)
+        object.__setattr__(self, "tolerance", tolerance)
+        object.__setattr__(
+            self,
+            "mistakes",
+            types.MappingProxyType({float(k): v for k, v in mistakes.items()}),
+        )
+
+    def read(self, reply: float | str | None) -> float | None:
+        """The number in ``reply``, or None when there is none to read."""
+        if _is_real(reply):
+            return float(reply)
+        if not isinstance(reply, str):
+            return None
+        text = reply.strip()
+        if self.unit and text.lower().endswith(self.unit.lower()):
+            text = text[: -len(self.unit)].strip()
+        text = text.replace("−", "-").replace("_", "").replace(" ", "")
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    def judge(self, reply: float | str | None) -> Feedback:
+        """The feedback for ``reply``: a number, or text as typed in the box."""
+        if reply is None or (isinstance(reply, str) and reply.strip() == ""):
+            return Feedback("unanswered", "Type a number first, then check.")
+        value = self.read(reply)
+        if value is None:
+            return Feedback(
+                "unreadable",
+                f"“{str(reply).strip()}” is not a number I can read: please type "
+                "its value in digits, with a point for decimals and no commas, "
+                "such as 0.1, 2.5e-3 or 12.",
+            )
+        unit = f" {self.unit}" if self.unit else ""
+        if abs(value - self.answer) <= self.tolerance * abs(self.answer):
+            return Feedback(
+                "right",
+                f"Right: {value:.4g}{unit} is within {100 * self.tolerance:g}% of "
+                f"the answer, {self.answer:.4g}{unit}. {_sentence(self.explanation)}",
+            )
+        hints = [
+            f" Hint: {_sentence(hint)}"
+            for mistake, hint in self.mistakes.items()
+            if abs(value - mistake) <= self.tolerance * abs(mistake)
+        ]
+        return Feedback(
+            "wrong",
+            f"Not quite: {value:.4g}{unit} is {self._how_far(value)}."
+            f"{''.join(hints)} The answer is {self.answer:.4g}{unit}. "
+            f"{_sentence(self.explanation)}",
+        )
+
+    def _how_far(self, value: float) -> str:
+        """How far ``value`` is from the answer, in words."""
+        if value == 0:
+            return "zero, and the answer is not"
+        if (value > 0) != (self.answer > 0):
+            return "not even of the right sign"
+        ratio = value / self.answer
+        if 0.5 <= ratio <= 2:
+            direction = "too high" if value > self.answer else "too low"
+            return f"{100 * abs(ratio - 1):.3g}% {direction}"
+        if ratio > 1:
+            return f"{ratio:.3g} times too large"
+        return f"{1 / ratio:.3g} times too small"
+
+    def lines(self) -> list[str]:
+        """The question in plain text."""
+        unit = f" (in {self.unit})" if self.unit else ""
+        return [f"{self.prompt}{unit}", "   (type a number)"]
+
+
+class Quiz:
+    """A self-quiz: questions with a Check button each, and a score.
+
+    Each question shows its prompt, an input (radio buttons for a `Choice`,
+    a text box for a `Numeric`), a Check button and a feedback line: right
+    or wrong, how far off a number is, a hint for a known mistake, and the
+    explanation. Changing an answer clears its feedback until the next
+    check. The score line counts the answers checked right.
+
+    Parameters
+    ----------
+    questions : sequence of Choice and Numeric
+        At least one.
+
+    Attributes
+    ----------
+    questions : tuple of Choice and Numeric
+    inputs : list of widgets
+        One per question: ``RadioButtons`` or ``Text``.
+    widget : ipywidgets.VBox
+        The layout shown in the notebook.
+
+    Notes
+    -----
+    Outside a browser, `answer` and `check` do what typing and clicking
+    do. A reader that cannot show widgets (an export to Markdown, text or
+    PDF, a terminal) gets the questions as text instead. An HTML export
+    keeps the widget view: the inputs may show, but nothing checks them
+    without a kernel.
+
+    Examples
+    --------
+    >>> quiz = Quiz([Numeric("0.01 / (1 - 0.9)?", 0.1, 0.01, "Divide.")])
+    >>> quiz.answer(0, "0.1")
+    >>> quiz.check(0).right, quiz.score_text()
+    (True, '1 of 1 right')
+    """
+
+    css_class = "course-quiz"
+
+    def __init__(self, questions: Sequence[Choice | Numeric]) -> None:
+        if not (
+            isinstance(questions, Sequence)
+            and not isinstance(questions, str)
+            and len(questions) > 0
+        ):
+            raise ValueError(
+                f"questions={questions!r} is not allowed; allowed: a non-empty "
+                "sequence of Choice and Numeric questions"
+            )
+        for i, question in enumerate(questions):
+            if not isinstance(question, Choice | Numeric):
+                raise ValueError(
+                    f"questions[{i}]={question!r} is not allowed; allowed: a "
+                    "Choice or a Numeric"
+                )
+        self.questions = tuple(questions)
+        self.verdicts: list[str | None] = [None] * len(self.questions)
+        self.inputs: list[ipywidgets.Widget] = []
+        self.buttons: list[ipywidgets.Button] = []
+        self.feedback_lines: list[ipywidgets.HTML] = []
+        self._parts: list[ipywidgets.Widget] = []  # the rest, closed with them
+        boxes = [self._question_box(i, q) for i, q in enumerate(self.questions)]
+        self.score_line = ipywidgets.HTML()
+        self._show_score()
+        self.widget = ipywidgets.VBox([*boxes, self.score_line])
+        self.widget.add_class(self.css_class)
+
+    # -- building -------------------------------------------------------------
+
+    def _question_box(self, index: int, question: Choice | Numeric) -> ipywidgets.VBox:
+        prompt = ipywidgets.HTML(
+            f"<b>{index + 1}.</b> {html.escape(question.prompt)}",
+            layout=ipywidgets.Layout(width="100%"),
+        )
+        if isinstance(question, Choice):
+            reply = ipywidgets.RadioButtons(
+                options=list(question.options),
+                index=None,
+                layout=ipywidgets.Layout(width="auto"),
+            )
+            entry, extras = reply, []
+        else:
+            reply = ipywidgets.Text(
+                value="",
+                placeholder="a number",
+                layout=ipywidgets.Layout(width="12em"),
+            )
+            unit = ipywidgets.Label(question.unit)
+            entry = ipywidgets.HBox([reply, unit])
+            extras = [unit, entry]
+        reply.observe(lambda _change: self._reply_changed(index), names="value")
+        button = ipywidgets.Button(description="Check", button_style="info")
+        button.on_click(lambda _button: self.check(index))
+        line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self.inputs.append(reply)
+        self.buttons.append(button)
+        self.feedback_lines.append(line)
+        box = ipywidgets.VBox(
+            [prompt, entry, button, line],
+            layout=ipywidgets.Layout(margin="0 0 12px 0"),
+        )
+        self._parts.extend([prompt, box, *extras])
+        return box
+
+    # -- answering and checking -----------------------------------------------
+
+    def _checked_index(self, index: Any) -> int:
+        if not (_is_index(index) and 0 <= index < len(self.questions)):
+            raise ValueError(
+                f"index={index!r} is not allowed; allowed: an integer from 0 to "
+                f"{len(self.questions) - 1}"
+            )
+        return int(index)
+
+    def answer(self, index: int, value: int | float | str | None) -> None:
+        """Give question ``index`` an answer, as a reader would.
+
+        Parameters
+        ----------
+        index : int
+            The question, counted from 0.
+        value
+            For a `Choice`, an option's index or text (None clears the
+            choice). For a `Numeric`, a number or the text one would type,
+            readable or not (None clears the box).
+        """
+        index = self._checked_index(index)
+        question, reply = self.questions[index], self.inputs[index]
+        if isinstance(question, Numeric):
+            reply.value = "" if value is None else str(value)
+            return
+        count = len(question.options)
+        if value is None:
+            reply.index = None
+        elif _is_index(value) and 0 <= value < count:
+            reply.index = int(value)
+        elif isinstance(value, str) and value in question.options:
+            reply.index = question.options.index(value)
+        else:
+            raise ValueError(
+                f"value={value!r} is not allowed for question {index}; allowed: "
+                f"an option's index (0 to {count - 1}), its text, or None"
+            )
+
+    def check(self, index: int) -> Feedback:
+        """Check the answer to question ``index``, show and return the feedback."""
+        index = self._checked_index(index)
+        question, reply = self.questions[index], self.inputs[index]
+        if isinstance(question, Choice):
+            feedback = question.judge(reply.index)
+        else:
+            feedback = question.judge(reply.value)
+        self.verdicts[index] = feedback.verdict
+        mark, color = _VERDICT_MARKS[feedback.verdict]
+        self.feedback_lines[index].value = (
+            f"<span style='color:{color}; font-weight:bold'>{mark}</span> "
+            f"{html.escape(feedback.text)}"
+        )
+        self._show_score()
+        return feedback
+
+    def _reply_changed(self, index: int) -> None:
+        if self.verdicts[index] is not None:
+            self.verdicts[index] = None
+            self.feedback_lines[index].value = ""
+            self._show_score()
+
+    @property
+    def score(self) -> int:
+        """The number of answers checked right (and not changed since)."""
+        return self.verdicts.count("right")
+
+    def score_text(self) -> str:
+        """The score as a phrase: "k of n right"."""
+        return f"{self.score} of {len(self.questions)} right"
+
+    def _show_score(self) -> None:
+        self.score_line.value = f"<b>Score: {self.score_text()}</b>"
+
+    # -- display --------------------------------------------------------------
+
+    def text(self) -> str:
+        """The questions as plain text, numbered, options lettered."""
+        blocks = []
+        for i, question in enumerate(self.questions):
+            first, *rest = question.lines()
+            blocks.append("\n".join([f"{i + 1}. {first}", *rest]))
+        heading = f"Quiz: {len(self.questions)} questions (run the notebook to answer)"
+        return "\n\n".join([heading, *blocks])
+
+    def describe(self) -> str:
+        """One line saying what the quiz holds, and the score."""
+        return f"Quiz of {len(self.questions)} questions: {self.score_text()}"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        # The widget for a live kernel; the questions as text for every reader
+        # that cannot show widgets (an HTML export, a notebook without kernel).
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude))
+        bundle["text/plain"] = self.text()
+        return bundle
+
+    def close(self) -> None:
+        """Close every widget of the quiz."""
+        for widget in [
+            *self.inputs,
+            *self.buttons,
+            *self.feedback_lines,
+            *self._parts,
+            self.score_line,
+        ]:
+            widget.close()
+        self.widget.close()

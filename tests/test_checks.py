@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from course_lib.checks import lesson01, lesson02
+from course_lib.checks._core import as_array
 
 # --- lesson 01: right answers -------------------------------------------------
 
@@ -268,3 +269,8 @@ def test_feedback_never_prints_the_expected_values():
 def test_a_check_given_something_that_is_not_a_function():
     with pytest.raises(AssertionError, match="should be a function"):
         lesson01.classical_step(42)
+
+
+def test_rows_of_different_lengths_are_named_not_a_crash():
+    with pytest.raises(AssertionError, match="returned list for the rows, not numbers"):
+        as_array("task", "the rows", [[1.0, 2.0], [3.0]], (2, 2))

@@ -2,6 +2,7 @@
 
 import math
 
+import check_cases
 import numpy as np
 import pytest
 
@@ -76,18 +77,12 @@ OTHER_RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("check, answer", RIGHT, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_right_answer_passes_and_says_so(check, answer, seed, capsys):
-    check(answer, seed=seed)
-    assert capsys.readouterr().out.startswith(f"✓ {answer.__name__}: correct")
+test_a_right_answer_passes_and_says_so = check_cases.right_answers_pass(RIGHT)
 
 
-@pytest.mark.parametrize("check, answer", OTHER_RIGHT, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_another_right_way_passes_too(check, answer, seed, capsys):
-    check(answer, seed=seed)
-    assert "✓" in capsys.readouterr().out
+test_another_right_way_passes_too = check_cases.right_answers_pass(
+    OTHER_RIGHT, says_correct=False
+)
 
 
 # --- wrong answers, each with the words its feedback must contain ------------
@@ -332,33 +327,21 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize(
-    "check, answer, words", WRONG, ids=[wrong.__name__ for _, wrong, _ in WRONG]
+test_a_known_mistake_is_named = check_cases.mistakes_are_named(WRONG)
+
+
+test_a_check_given_something_that_is_not_a_function = (
+    check_cases.not_a_function_is_refused([check for check, _ in RIGHT])
 )
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_known_mistake_is_named(check, answer, words, seed):
-    with pytest.raises(AssertionError) as raised:
-        check(answer, seed=seed)
-    message = str(raised.value)
-    assert words in message, message
-    assert len(message) < 400, "feedback should be a sentence or two"
 
 
-@pytest.mark.parametrize("check, _", RIGHT, ids=lambda f: f.__name__)
-def test_a_check_given_something_that_is_not_a_function(check, _):
-    with pytest.raises(AssertionError, match="should be a function"):
-        check(42)
-
-
-def test_feedback_never_prints_the_expected_values():
-    for check, wrong in [
+test_feedback_never_prints_the_expected_values = check_cases.feedback_shows_no_arrays(
+    [
         (lesson07.clip_by_global_norm, global_per_block),
         (lesson07.accumulate_and_clip, accumulate_clip_each),
         (lesson07.clipped_momentum_step, step_no_clip),
-    ]:
-        with pytest.raises(AssertionError) as raised:
-            check(wrong)
-        assert "[" not in str(raised.value), "no arrays in the feedback"
+    ]
+)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -100,6 +100,19 @@ def test_threshold_schedule_is_read_at_each_step():
     assert_allclose(norms, [1.0, 2.0, 3.0])
 
 
+def test_a_zero_gradient_passes_every_clipper_as_zeros_without_warnings():
+    zero = np.zeros((2, 3))
+    clippers = [
+        optim.clip_by_value(1.0),
+        optim.clip_by_global_norm(1.0),
+        optim.clip_by_block_norm(1.0, (1, 2)),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for clip in clippers:
+            assert_array_equal(apply_once(clip, zero), zero)
+
+
 def test_block_norm_clips_each_block_on_its_own():
     g = np.array([0.5, -0.2, 0.3, 12.0, -9.0])
     out = apply_once(optim.clip_by_block_norm(1.0, blocks=(3, 2)), g)

@@ -28,6 +28,7 @@ from course_lib.checks import (
     lesson06,
     lesson07,
     lesson08,
+    lesson09,
 )
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "lesson06",
     "lesson07",
     "lesson08",
+    "lesson09",
 ]

@@ -73,7 +73,7 @@ def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        if np.iscomplexobj(value):
+        if _is_complex(value):
             fail(
                 f"{task} returned a complex number for {what}; return a real "
                 "number, a float (for a complex value, perhaps its modulus)."
@@ -85,6 +85,15 @@ def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
             f"shape {shape}."
         )
     return array
+
+
+def _is_complex(value: Any) -> bool:
+    """Whether a value holds complex numbers; False for what NumPy cannot read,
+    such as rows of different lengths."""
+    try:
+        return bool(np.iscomplexobj(value))
+    except ValueError:
+        return False
 
 
 def as_pair(task: str, result: Any, what: tuple[str, str]) -> tuple[Any, Any]:
