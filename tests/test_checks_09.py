@@ -298,6 +298,14 @@ def newton_gradient(grad, hessian):
     return grad.copy()
 
 
+def newton_by_least_squares(grad, hessian):
+    return np.linalg.lstsq(hessian, grad)
+
+
+def newton_in_float32(grad, hessian):
+    return np.linalg.solve(hessian.astype(np.float32), grad.astype(np.float32))
+
+
 def newton_forgot_return(grad, hessian):
     np.linalg.solve(hessian, grad)
 
@@ -379,6 +387,31 @@ def stale_same_rows(grad_fn, x0, lr, beta, delay, steps):
     for k in range(steps):
         velocity = beta * velocity + lr * grad_fn(positions[max(k - delay, 0)])
         x -= velocity
+        positions.append(x)
+    return np.array(positions)
+
+
+def stale_same_rows_after_a_copied_start(grad_fn, x0, lr, beta, delay, steps):
+    x, velocity = x0.copy(), np.zeros_like(x0)
+    positions = [x0.copy()]
+    for k in range(steps):
+        velocity = beta * velocity + lr * grad_fn(positions[max(k - delay, 0)])
+        x -= velocity
+        positions.append(x)
+    return np.array(positions)
+
+
+def stale_one_update_short(grad_fn, x0, lr, beta, delay, steps):
+    return stale_momentum(grad_fn, x0, lr, beta, delay, steps - 1)
+
+
+def stale_in_float32(grad_fn, x0, lr, beta, delay, steps):
+    x, velocity = x0.astype(np.float32), np.zeros(len(x0), dtype=np.float32)
+    positions = [x]
+    for k in range(steps):
+        gradient = grad_fn(positions[max(k - delay, 0)]).astype(np.float32)
+        velocity = np.float32(beta) * velocity + np.float32(lr) * gradient
+        x = x - velocity
         positions.append(x)
     return np.array(positions)
 
@@ -480,6 +513,8 @@ WRONG = [
     (lesson09.newton_step, newton_arguments_swapped, "matrix comes first"),
     (lesson09.newton_step, newton_gradient, "gradient as it is"),
     (lesson09.newton_step, newton_forgot_return, "returned None"),
+    (lesson09.newton_step, newton_by_least_squares, "lstsq"),
+    (lesson09.newton_step, newton_in_float32, "float32"),
     (lesson09.newton_step, newton_in_place, "changed its input `grad` in place"),
     (lesson09.stale_momentum, stale_ignoring_delay, "ignoring the delay"),
     (lesson09.stale_momentum, stale_short_by_one, "one step short"),
@@ -490,6 +525,9 @@ WRONG = [
     (lesson09.stale_momentum, stale_without_start, "row 0"),
     (lesson09.stale_momentum, stale_in_place, "changed its input `x0` in place"),
     (lesson09.stale_momentum, stale_same_rows, "Every row"),
+    (lesson09.stale_momentum, stale_same_rows_after_a_copied_start, "Every row"),
+    (lesson09.stale_momentum, stale_one_update_short, "one update short"),
+    (lesson09.stale_momentum, stale_in_float32, "float32"),
     (lesson09.stale_momentum, stale_blows_up, "NaN or infinite"),
     (lesson09.stale_momentum, stale_forgot_return, "returned None"),
     (lesson09.alternating_game, game_simultaneous, "simultaneously"),

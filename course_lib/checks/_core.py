@@ -32,14 +32,18 @@ def passed(task: str, cases: int, seed: int = 0) -> None:
 
 
 def same_rows(got: Array) -> bool:
-    """Whether every row repeats one array: a list that held one array, which
-    was then changed in place."""
-    return len(got) > 1 and (np.all(got[1:] == got[0]) or np.all(got[:-1] == got[-1]))
+    """Whether the rows repeat one array: a list that held one array, which
+    was then changed in place (perhaps after a copy of the start in row 0)."""
+    if len(got) < 2:
+        return False
+    every_row = np.all(got[1:] == got[0]) or np.all(got[:-1] == got[-1])
+    after_the_start = len(got) > 2 and np.all(got[1:] == got[-1])
+    return bool(every_row or after_the_start)
 
 
 SAME_ROWS = (
-    "Every row of your array is the same: the list holds one array again and "
-    "again, changed in place (for instance by `x -= ...` or `b *= ...`). Append a "
+    "Every row of your array is the same (or every row after the start): the "
+    "list holds one array again and again, changed in place (for instance by `x -= ...` or `b *= ...`). Append a "
     "copy, or compute a new array at each step."
 )
 
@@ -73,11 +77,13 @@ def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        if _is_complex(value):
-            fail(
-                f"{task} returned a complex number for {what}; return a real "
-                "number, a float (for a complex value, perhaps its modulus)."
-            )
+        array = None  # the feedback is raised below, outside this handler
+    if array is None and _is_complex(value):
+        fail(
+            f"{task} returned a complex number for {what}; return a real "
+            "number, a float (for a complex value, perhaps its modulus)."
+        )
+    if array is None:
         fail(f"{task} returned {type(value).__name__} for {what}, not numbers.")
     if array.shape != shape:
         fail(
@@ -85,6 +91,25 @@ def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
             f"shape {shape}."
         )
     return array
+
+
+def low_precision(*answers: Any) -> bool:
+    """Whether an answer holds float32 or float16 numbers, whose rounding
+    errors are larger than the checks' tolerance."""
+    for answer in answers:
+        parts = answer if isinstance(answer, tuple | list) else [answer]
+        for part in parts:
+            dtype = getattr(part, "dtype", None)
+            if dtype is not None and dtype in (np.float16, np.float32):
+                return True
+    return False
+
+
+LOW_PRECISION = (
+    "Your answer is in float32 (or float16), whose rounding errors are larger "
+    "than the checks' tolerance: compute in float64, NumPy's default (look for "
+    "an astype or a dtype= that lowers the precision)."
+)
 
 
 def _is_complex(value: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.checks._core import (
+    LOW_PRECISION,
     SAME_ROWS,
     Mistake,
     as_array,
@@ -19,6 +20,7 @@ from course_lib.checks._core import (
     close,
     diagnose,
     fail,
+    low_precision,
     passed,
     same_rows,
 )
@@ -74,6 +76,14 @@ def _rows(task: str, answer: Any, right: Array, case: str) -> Array:
             f"return one row per position, an array of shape {right.shape}."
         )
     if shape == (rows - 1, dim):
+        with np.errstate(all="ignore"):
+            starts_right = close(np.asarray(answer, dtype=float)[0], right[0])
+        if starts_right:
+            fail(
+                f"{task} returned {rows - 1} rows for {rows - 1} steps: row 0 is "
+                f"the start, so there are steps + 1 rows; is your loop one update "
+                f"short? (test case with {case})"
+            )
         fail(
             f"{task} returned {rows - 1} rows for {rows - 1} steps: the starting "
             f"point belongs in row 0, so there are steps + 1 rows (test case with "
@@ -293,6 +303,8 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
             ),
         ]
         hint = diagnose(got, mistakes)
+        if hint is None and low_precision(answer):
+            hint = LOW_PRECISION
         if hint is None:
             wrong = [
                 name
@@ -470,7 +482,14 @@ def newton_step(student: Callable, *, seed: int = 0) -> None:
             )
         except Exception as error:  # the student's own error
             fail(_raised(task, error, case))
-        if dim > 1 and np.shape(answer) == (dim, dim):
+        if isinstance(answer, tuple | list) and len(answer) > 1 and np.ndim(answer[0]):
+            fail(
+                f"{task} returned a {type(answer).__name__} of {len(answer)} things "
+                f"(test case with {case}); return the step alone, an array of shape "
+                f"({dim},). (np.linalg.lstsq returns (solution, residuals, rank, "
+                "singular values): np.linalg.solve returns the solution only.)"
+            )
+        if dim > 1 and np.ndim(answer) == 2 and np.shape(answer) == (dim, dim):
             fail(
                 f"{task} returned a {dim}×{dim} matrix (test case with {case}): "
                 "the step is a vector, the solution of hessian @ step = grad; "
@@ -516,7 +535,9 @@ def newton_step(student: Callable, *, seed: int = 0) -> None:
                     np.linalg.solve(hessian @ hessian, grad),
                 ),
             ]
-        hint = diagnose(got, mistakes) or "Your step is wrong."
+        hint = diagnose(got, mistakes)
+        if hint is None:
+            hint = LOW_PRECISION if low_precision(answer) else "Your step is wrong."
         fail(f"{hint} (test case with {case})")
     passed(task, count, seed)
 
@@ -647,6 +668,8 @@ def stale_momentum(student: Callable, *, seed: int = 0) -> None:
             ),
         ]
         hint = diagnose(got, mistakes)
+        if hint is None and low_precision(answer):
+            hint = LOW_PRECISION
         if hint is None:
             row = _first_wrong_row(got, right)
             hint = f"Your positions are wrong from row {row} on (row 0 is the start)."
@@ -756,6 +779,8 @@ def alternating_game(student: Callable, *, seed: int = 0) -> None:
             ),
         ]
         hint = diagnose(got, mistakes)
+        if hint is None and low_precision(answer):
+            hint = LOW_PRECISION
         if hint is None:
             row = _first_wrong_row(got, right)
             hint = f"Your (x, y) are wrong from row {row} on (row 0 is the start)."
