@@ -2,6 +2,7 @@
 
 import math
 
+import check_cases
 import numpy as np
 import pytest
 
@@ -83,11 +84,7 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("check, answer", RIGHT, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_right_answer_passes_and_says_so(check, answer, seed, capsys):
-    check(answer, seed=seed)
-    assert capsys.readouterr().out.startswith(f"✓ {answer.__name__}: correct")
+test_a_right_answer_passes_and_says_so = check_cases.right_answers_pass(RIGHT)
 
 
 # --- wrong answers, each with the words its feedback must contain ------------
@@ -249,26 +246,15 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize(
-    "check, answer, words", WRONG, ids=[wrong.__name__ for _, wrong, _ in WRONG]
+test_a_known_mistake_is_named = check_cases.mistakes_are_named(WRONG, seeds=None)
+
+test_a_check_given_something_that_is_not_a_function = (
+    check_cases.not_a_function_is_refused([check for check, _ in RIGHT])
 )
-def test_a_known_mistake_is_named(check, answer, words):
-    with pytest.raises(AssertionError, match=None) as raised:
-        check(answer)
-    message = str(raised.value)
-    assert words in message, message
-    assert len(message) < 400, "feedback should be a sentence or two"
 
-
-def test_feedback_never_prints_the_expected_values():
-    with pytest.raises(AssertionError) as raised:
-        lesson01.classical_step(sign_error)
-    assert "[" not in str(raised.value), "no arrays in the feedback"
-
-
-def test_a_check_given_something_that_is_not_a_function():
-    with pytest.raises(AssertionError, match="should be a function"):
-        lesson01.classical_step(42)
+test_feedback_never_prints_the_expected_values = check_cases.feedback_shows_no_arrays(
+    [(check, answer) for check, answer, _ in WRONG]
+)
 
 
 def test_rows_of_different_lengths_are_named_not_a_crash():

@@ -43,8 +43,8 @@ def same_rows(got: Array) -> bool:
 
 SAME_ROWS = (
     "Every row of your array is the same (or every row after the start): the "
-    "list holds one array again and again, changed in place (for instance by `x -= ...` or `b *= ...`). Append a "
-    "copy, or compute a new array at each step."
+    "list holds one array again and again, changed in place (for instance by "
+    "`x -= ...` or `b *= ...`). Append a copy, or compute a new array at each step."
 )
 
 
