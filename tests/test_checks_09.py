@@ -219,6 +219,55 @@ def adam_crashes(grad, m, s, step, lr, b1, b2, eps):
     return _adam(grad, m, s, step, lr, b1, b2, eps)[0] + np.zeros(7)
 
 
+def adam_returns_update_last(grad, m, s, step, lr, b1, b2, eps):
+    update, m, s = adam_update(grad, m, s, step, lr, b1, b2, eps)
+    return m, s, update
+
+
+def adam_eps_added_to_the_quotient(grad, m, s, step, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * grad
+    s = b2 * s + (1 - b2) * grad**2
+    m_hat, s_hat = m / (1 - b1**step), s / (1 - b2**step)
+    return lr * m_hat / np.sqrt(s_hat) + eps, m, s
+
+
+def adam_without_eps(grad, m, s, step, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * grad
+    s = b2 * s + (1 - b2) * grad**2
+    return lr * (m / (1 - b1**step)) / np.sqrt(s / (1 - b2**step)), m, s
+
+
+def adam_corrected_outside_the_root(grad, m, s, step, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * grad
+    s = b2 * s + (1 - b2) * grad**2
+    denominator = np.sqrt(s) / (1 - b2**step) + eps
+    return lr * (m / (1 - b1**step)) / denominator, m, s
+
+
+def adam_paper_s_folded_form(grad, m, s, step, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * grad
+    s = b2 * s + (1 - b2) * grad**2
+    lr_t = lr * np.sqrt(1 - b2**step) / (1 - b1**step)
+    return lr_t * m / (np.sqrt(s) + eps), m, s
+
+
+def adam_update_before_the_averages(grad, m, s, step, lr, b1, b2, eps):
+    m_hat, s_hat = m / (1 - b1**step), s / (1 - b2**step)
+    update = lr * m_hat / (np.sqrt(s_hat) + eps)
+    return update, b1 * m + (1 - b1) * grad, b2 * s + (1 - b2) * grad**2
+
+
+def adam_s_of_gradients(grad, m, s, step, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * grad
+    s = b2 * s + (1 - b2) * grad
+    return lr * (m / (1 - b1**step)) / (np.sqrt(s / (1 - b2**step)) + eps), m, s
+
+
+def adam_in_float32(grad, m, s, step, lr, b1, b2, eps):
+    parts = adam_update(grad, m, s, step, lr, b1, b2, eps)
+    return tuple(part.astype(np.float32) for part in parts)
+
+
 def bytes_without_gradients(n_parameters, optimizer, bytes_per_number=4):
     return bytes_for_training(n_parameters, optimizer, bytes_per_number) - (
         n_parameters * bytes_per_number
@@ -266,6 +315,16 @@ def bytes_with_a_vague_error(n_parameters, optimizer, bytes_per_number=4):
     return bytes_for_training(n_parameters, optimizer, bytes_per_number)
 
 
+def bytes_error_without_the_allowed(n_parameters, optimizer, bytes_per_number=4):
+    if optimizer not in BUFFERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}")
+    return bytes_for_training(n_parameters, optimizer, bytes_per_number)
+
+
+def bytes_default_of_eight(n_parameters, optimizer, bytes_per_number=8):
+    return bytes_for_training(n_parameters, optimizer, bytes_per_number)
+
+
 def bytes_forgot_return(n_parameters, optimizer, bytes_per_number=4):
     bytes_for_training(n_parameters, optimizer, bytes_per_number)
 
@@ -304,6 +363,14 @@ def newton_by_least_squares(grad, hessian):
 
 def newton_in_float32(grad, hessian):
     return np.linalg.solve(hessian.astype(np.float32), grad.astype(np.float32))
+
+
+def newton_by_entrywise_inverse(grad, hessian):
+    return np.linalg.inv(hessian) * grad
+
+
+def newton_returns_the_new_point(grad, hessian):
+    return grad - np.linalg.solve(hessian, grad)
 
 
 def newton_forgot_return(grad, hessian):
@@ -416,6 +483,30 @@ def stale_in_float32(grad_fn, x0, lr, beta, delay, steps):
     return np.array(positions)
 
 
+def stale_moves_before_the_velocity(grad_fn, x0, lr, beta, delay, steps):
+    x, velocity = np.array(x0, dtype=float), np.zeros(len(x0))
+    positions = [x]
+    for k in range(steps):
+        x = x - velocity
+        velocity = beta * velocity + lr * grad_fn(positions[max(k - delay, 0)])
+        positions.append(x)
+    return np.array(positions)
+
+
+def stale_learning_rate_twice(grad_fn, x0, lr, beta, delay, steps):
+    x, velocity = np.array(x0, dtype=float), np.zeros(len(x0))
+    positions = [x]
+    for k in range(steps):
+        velocity = beta * velocity + lr * grad_fn(positions[max(k - delay, 0)])
+        x = x - lr * velocity
+        positions.append(x)
+    return np.array(positions)
+
+
+def stale_lr_and_beta_swapped(grad_fn, x0, lr, beta, delay, steps):
+    return stale_momentum(grad_fn, x0, beta, lr, delay, steps)
+
+
 def stale_blows_up(grad_fn, x0, lr, beta, delay, steps):
     return stale_momentum(grad_fn, x0, lr, beta, delay, steps) / 0.0
 
@@ -463,6 +554,32 @@ def game_transposed(x0, y0, lr, beta, steps):
 
 def game_without_start(x0, y0, lr, beta, steps):
     return alternating_game(x0, y0, lr, beta, steps)[1:]
+
+
+def game_previous_point_saved_late(x0, y0, lr, beta, steps):
+    x, y, x_old, y_old = x0, y0, x0, y0
+    history = [(x, y)]
+    for _ in range(steps):
+        x = x - lr * y + beta * (x - x_old)
+        y = y + lr * x + beta * (y - y_old)
+        x_old, y_old = x, y
+        history.append((x, y))
+    return np.array(history)
+
+
+def game_momentum_from_the_origin(x0, y0, lr, beta, steps):
+    x, y, x_old, y_old = x0, y0, 0.0, 0.0
+    history = [(x, y)]
+    for _ in range(steps):
+        new_x = x - lr * y + beta * (x - x_old)
+        new_y = y + lr * new_x + beta * (y - y_old)
+        x_old, y_old, x, y = x, y, new_x, new_y
+        history.append((x, y))
+    return np.array(history)
+
+
+def game_in_float32(x0, y0, lr, beta, steps):
+    return alternating_game(x0, y0, lr, beta, steps).astype(np.float32)
 
 
 def game_forgot_return(x0, y0, lr, beta, steps):
@@ -540,6 +657,24 @@ WRONG = [
     (lesson09.alternating_game, game_forgot_return, "returned None"),
     (lesson09.alternating_game, game_ragged, "different lengths"),
     (lesson09.alternating_game, game_crashes, "raised KeyError"),
+    (lesson09.adam_update, adam_returns_update_last, "update first"),
+    (lesson09.adam_update, adam_eps_added_to_the_quotient, "whole quotient"),
+    (lesson09.adam_update, adam_without_eps, "no eps"),
+    (lesson09.adam_update, adam_corrected_outside_the_root, "under the root"),
+    (lesson09.adam_update, adam_paper_s_folded_form, "folded"),
+    (lesson09.adam_update, adam_update_before_the_averages, "before this step"),
+    (lesson09.adam_update, adam_s_of_gradients, "not their squares"),
+    (lesson09.adam_update, adam_in_float32, "float32"),
+    (lesson09.bytes_for_training, bytes_error_without_the_allowed, "ones allowed"),
+    (lesson09.bytes_for_training, bytes_default_of_eight, "default bytes_per"),
+    (lesson09.newton_step, newton_by_entrywise_inverse, "entry by entry"),
+    (lesson09.newton_step, newton_returns_the_new_point, "gradient minus"),
+    (lesson09.stale_momentum, stale_moves_before_the_velocity, "old velocity"),
+    (lesson09.stale_momentum, stale_learning_rate_twice, "rate twice"),
+    (lesson09.stale_momentum, stale_lr_and_beta_swapped, "are swapped"),
+    (lesson09.alternating_game, game_previous_point_saved_late, "no momentum at"),
+    (lesson09.alternating_game, game_momentum_from_the_origin, "first step has"),
+    (lesson09.alternating_game, game_in_float32, "float32"),
 ]
 
 

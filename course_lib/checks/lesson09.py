@@ -60,7 +60,8 @@ def _finite(task: str, what: str, got: Array, case: str) -> None:
     if not np.all(np.isfinite(got)):
         fail(
             f"{task} returned NaN or infinite values in {what} (test case with "
-            f"{case}): look for a division by zero, or a run that blew up."
+            f"{case}): look for a division by zero, the square root of a "
+            "negative number, or a run that blew up."
         )
 
 
@@ -92,11 +93,20 @@ def _rows(task: str, answer: Any, right: Array, case: str) -> Array:
     if shape == (dim, rows) and dim != rows:
         fail(
             f"{task} returned an array of shape {shape}, one column per step: "
-            f"stack one row per step, shape {right.shape} (test case with {case})."
+            f"stack one row per step, shape {right.shape} (from separate lists "
+            f"per coordinate, np.column_stack does it; test case with {case})."
         )
     got = as_array(task, "the positions", answer, right.shape)
     _finite(task, "the positions", got, case)
     return got
+
+
+def _precise(task: str, answer: Any, case: str) -> None:
+    """Fail on float32 or float16 answers before they are compared: their
+    rounding errors sometimes hide within the tolerance and sometimes not."""
+    __tracebackhide__ = True
+    if low_precision(answer):
+        fail(f"{LOW_PRECISION} (test case with {case})")
 
 
 def _first_wrong_row(got: Array, right: Array) -> int:
@@ -123,25 +133,40 @@ def _adam(
     powers: tuple[float, float] | None = None,
     denominator: str = "outside",
     corrected_state: bool = False,
+    squared: bool = True,
+    old_moments: bool = False,
 ) -> tuple[Array, Array, Array]:
     """One Adam step and its variants: (update, new m, new s).
 
     ``weights`` are the factors of g and g² in the averages, ``betas_s`` the
     beta of the second average and the beta of its correction, ``powers``
     the exponents of the two corrections (None for no correction).
+    ``denominator`` says where eps and the square root go, ``squared=False``
+    averages g in place of g², ``old_moments`` computes the update from the
+    moments before this step.
     """
     w1, w2 = (1 - b1, 1 - b2) if weights is None else weights
     beta_s, beta_c = (b2, b2) if betas_s is None else betas_s
     p1, p2 = (step, step) if powers is None else powers
     new_m = b1 * m + w1 * g
-    new_s = beta_s * s + w2 * g * g
+    new_s = beta_s * s + w2 * (g * g if squared else g)
+    m_used, s_used = (m, s) if old_moments else (new_m, new_s)
     with np.errstate(all="ignore"):
-        m_hat = new_m if p1 is None else new_m / (1 - b1**p1)
-        s_hat = new_s if p2 is None else new_s / (1 - beta_c**p2)
+        m_hat = m_used if p1 is None else m_used / (1 - b1**p1)
+        s_hat = s_used if p2 is None else s_used / (1 - beta_c**p2)
         if denominator == "outside":
             update = lr * m_hat / (np.sqrt(s_hat) + eps)
         elif denominator == "inside":
             update = lr * m_hat / np.sqrt(s_hat + eps)
+        elif denominator == "added after":  # lr * m_hat / sqrt(s_hat) + eps
+            update = lr * m_hat / np.sqrt(s_hat) + eps
+        elif denominator == "no eps":
+            update = lr * m_hat / np.sqrt(s_hat)
+        elif denominator == "corrected after the root":
+            update = lr * m_hat / (np.sqrt(s_used) / (1 - beta_c**p2) + eps)
+        elif denominator == "folded":  # the correction moved into lr
+            folded = lr * np.sqrt(1 - beta_c**p2) / (1 - b1**p1)
+            update = folded * m_used / (np.sqrt(s_used) + eps)
         else:  # no square root
             update = lr * m_hat / (s_hat + eps)
     if corrected_state:
@@ -192,6 +217,12 @@ def _triple(task: str, answer: Any, dim: int, case: str) -> tuple[Array, ...]:
         as_array(task, name, part, (dim,))
         for name, part in zip(names, answer, strict=True)
     )
+    if not np.all(np.isfinite(got[0])) and np.any(got[2] < 0):
+        fail(
+            f"{task} returned an s with negative entries (test case with {case}): "
+            "it averages the gradients, not their squares; s = beta2 * s + "
+            "(1 - beta2) * g**2 is never negative."
+        )
     for name, part in zip(names, got, strict=True):
         if not np.all(np.isfinite(part)):
             if "step=1," in case:
@@ -218,6 +249,7 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
         )
         answer = _run(task, case, student, *case_args)
         got = _triple(task, answer, grad.size, case)
+        _precise(task, answer, case)
         right = _adam(*case_args)
         count += 1
         if close(got, right):
@@ -235,6 +267,26 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
                 "Your moments are in the wrong order: return (update, m, s), the "
                 "first moment before the second.",
                 (update, new_s, new_m),
+            ),
+            (
+                "Your results are in the wrong order: return (update, m, s), the "
+                "update first.",
+                (new_m, new_s, update),
+            ),
+            (
+                "Your results are in the wrong order: return (update, m, s), the "
+                "update first.",
+                (new_s, new_m, update),
+            ),
+            (
+                "Your results are in the wrong order: return (update, m, s), the "
+                "update first.",
+                (new_m, update, new_s),
+            ),
+            (
+                "Your results are in the wrong order: return (update, m, s), the "
+                "update first.",
+                (new_s, update, new_m),
             ),
             (
                 "You returned the bias-corrected moments: the state must keep "
@@ -271,6 +323,42 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
                 _adam(*case_args, denominator="inside"),
             ),
             (
+                "Your update has no eps: add it to the square root, sqrt(s_hat) "
+                "+ eps, so that a coordinate whose gradients are all near zero "
+                "does not divide by zero.",
+                _adam(*case_args, denominator="no eps"),
+            ),
+            (
+                "You added eps to the whole quotient: it belongs in the "
+                "denominator, lr * m_hat / (sqrt(s_hat) + eps); mind the "
+                "brackets.",
+                _adam(*case_args, denominator="added after"),
+            ),
+            (
+                "You took the square root before correcting s: the denominator "
+                "is sqrt(s / (1 - beta2**step)), so the correction goes under "
+                "the root.",
+                _adam(*case_args, denominator="corrected after the root"),
+            ),
+            (
+                "You folded the corrections into the learning rate, as the "
+                "Adam paper's efficient form does; that adds eps to sqrt(s), "
+                "not to sqrt(s_hat). This task corrects m and s first, then "
+                "lr * m_hat / (sqrt(s_hat) + eps).",
+                _adam(*case_args, denominator="folded"),
+            ),
+            (
+                "Your update uses m and s from before this step: update the "
+                "averages with the new gradient first, then compute the update "
+                "from them.",
+                _adam(*case_args, old_moments=True),
+            ),
+            (
+                "Your s averages the gradients, not their squares: "
+                "s = beta2 * s + (1 - beta2) * g**2.",
+                _adam(*case_args, squared=False),
+            ),
+            (
                 "Your update has no square root: divide by sqrt(s_hat) + eps, so "
                 "that the step keeps the units of the parameters.",
                 _adam(*case_args, denominator="none"),
@@ -303,8 +391,6 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
             ),
         ]
         hint = diagnose(got, mistakes)
-        if hint is None and low_precision(answer):
-            hint = LOW_PRECISION
         if hint is None:
             wrong = [
                 name
@@ -313,8 +399,11 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
                 )
                 if not close(mine, theirs)
             ]
-            hint = f"Your {' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'}"
-            hint += " wrong."
+            hint = {
+                1: f"Your {wrong[0]} is wrong.",
+                2: f"Your {wrong[0]} and {wrong[1]} are wrong.",
+                3: "Your update, m and s are all wrong.",
+            }[len(wrong)]
             if wrong == ["update"]:
                 hint = (
                     "Your m and s are right, but your update is not: "
@@ -405,6 +494,15 @@ def bytes_for_training(student: Callable, *, seed: int = 0) -> None:
                     _bytes(n, _BUFFERS, 2, 4),
                 ),
             ]
+            if size is None:
+                mistakes += [
+                    (
+                        f"Your default bytes_per_number is {wrong_default}: it is "
+                        "4 when it is not given, the bytes of one float32.",
+                        _bytes(n, _BUFFERS, 2, wrong_default),
+                    )
+                    for wrong_default in (1, 2, 8)
+                ]
             hint = diagnose(got, mistakes)
             if hint is None:
                 wrong = [
@@ -429,6 +527,14 @@ def bytes_for_training(student: Callable, *, seed: int = 0) -> None:
                 fail(
                     f"Your ValueError for optimizer={name!r} does not name it: say "
                     "which optimizer was given and which ones are allowed."
+                )
+            missing = [a for a in _BUFFERS if a not in str(error)]
+            if missing:
+                fail(
+                    f"Your ValueError for optimizer={name!r} does not list the "
+                    f"ones allowed (it leaves out {', '.join(map(repr, missing))}): "
+                    "name 'sgd', 'momentum' and 'adam', so the caller knows what "
+                    "to pass."
                 )
             count += 1
             continue
@@ -492,10 +598,12 @@ def newton_step(student: Callable, *, seed: int = 0) -> None:
         if dim > 1 and np.ndim(answer) == 2 and np.shape(answer) == (dim, dim):
             fail(
                 f"{task} returned a {dim}×{dim} matrix (test case with {case}): "
-                "the step is a vector, the solution of hessian @ step = grad; "
-                "grad / hessian divides entry by entry."
+                "the step is a vector, the solution of hessian @ step = grad. "
+                "`*` and `/` between a matrix and a vector work entry by entry "
+                "(and broadcast to a matrix); a matrix times a vector is `@`."
             )
         got = as_array(task, "the step", answer, (dim,))
+        _precise(task, answer, case)
         _finite(task, "the step", got, case)
         right = np.linalg.solve(hessian, grad)
         count += 1
@@ -534,10 +642,15 @@ def newton_step(student: Callable, *, seed: int = 0) -> None:
                     "grad once.",
                     np.linalg.solve(hessian @ hessian, grad),
                 ),
+                (
+                    "You returned the gradient minus the step: return the step "
+                    "d itself; the caller subtracts it from the parameters.",
+                    grad - right,
+                ),
             ]
         hint = diagnose(got, mistakes)
         if hint is None:
-            hint = LOW_PRECISION if low_precision(answer) else "Your step is wrong."
+            hint = "Your step is wrong."
         fail(f"{hint} (test case with {case})")
     passed(task, count, seed)
 
@@ -589,8 +702,10 @@ def _stale(
         else:
             velocity = beta * velocity + lr * gradient
         velocities.append(velocity)
-        if form == "averaging":
+        if form in ("averaging", "lr twice"):
             x = x - lr * velocity
+        elif form == "moves first":
+            x = x - velocities[-2]
         elif form == "moves late":
             x = x - velocities[max(k + 1 - delay, 0)]
         else:
@@ -620,6 +735,7 @@ def stale_momentum(student: Callable, *, seed: int = 0) -> None:
         answer = _run(task, case, student, bowl.grad, x0, lr, beta, delay, steps)
         right = _stale(bowl.grad, x0, lr, beta, delay, steps)
         got = _rows(task, answer, right, case)
+        _precise(task, answer, case)
         count += 1
         if close(got, right):
             continue
@@ -666,10 +782,23 @@ def stale_momentum(student: Callable, *, seed: int = 0) -> None:
                 "x = x - v.",
                 _stale(*args, form="averaging"),
             ),
+            (
+                "Your position moves with the old velocity: update the velocity "
+                "first, then move by the new one, x = x - v.",
+                _stale(*args, form="moves first"),
+            ),
+            (
+                "You multiplied by the learning rate twice: it scales the "
+                "gradient in v = beta v + lr g, and then x = x - v.",
+                _stale(*args, form="lr twice"),
+            ),
+            (
+                "Your learning rate and beta are swapped: beta multiplies the "
+                "velocity, the learning rate the gradient.",
+                _stale(bowl.grad, x0, beta, lr, delay, steps),
+            ),
         ]
         hint = diagnose(got, mistakes)
-        if hint is None and low_precision(answer):
-            hint = LOW_PRECISION
         if hint is None:
             row = _first_wrong_row(got, right)
             hint = f"Your positions are wrong from row {row} on (row 0 is the start)."
@@ -693,14 +822,17 @@ def _game(
     y_first: bool = False,
     signs: tuple[float, float] = (-1.0, 1.0),
     betas: tuple[float, float] | None = None,
+    before_start: tuple[float, float] | None = None,
 ) -> Array:
     """Gradient descent-ascent with heavy ball on min_x max_y x y, and variants.
 
     ``signs`` are the directions of x's and y's gradient steps, ``betas``
-    the momentum of each player.
+    the momentum of each player, ``before_start`` the point taken as
+    (x_(-1), y_(-1)).
     """
     bx, by = (beta, beta) if betas is None else betas
-    x, y, x_old, y_old = float(x0), float(y0), float(x0), float(y0)
+    x, y = float(x0), float(y0)
+    x_old, y_old = (x, y) if before_start is None else before_start
     history = [(x, y)]
     for _ in range(steps):
         if y_first:
@@ -733,6 +865,7 @@ def alternating_game(student: Callable, *, seed: int = 0) -> None:
         answer = _run(task, case, student, x0, y0, lr, beta, steps)
         right = _game(x0, y0, lr, beta, steps)
         got = _rows(task, answer, right, case)
+        _precise(task, answer, case)
         count += 1
         if close(got, right):
             continue
@@ -777,10 +910,19 @@ def alternating_game(student: Callable, *, seed: int = 0) -> None:
                 "Only x has momentum in your run: y gets + beta * (y_t - y_(t-1)) too.",
                 _game(*args, betas=(beta, 0.0)),
             ),
+            (
+                "Your run has no momentum at all: x_t - x_(t-1) comes out 0, "
+                "which happens when the previous point is saved after x and y "
+                "are overwritten. Save the old point before the update.",
+                _game(*args, betas=(0.0, 0.0)),
+            ),
+            (
+                "Your first step has momentum: take x_(-1) = x0 and y_(-1) = y0, "
+                "so the first step has none.",
+                _game(*args, before_start=(0.0, 0.0)),
+            ),
         ]
         hint = diagnose(got, mistakes)
-        if hint is None and low_precision(answer):
-            hint = LOW_PRECISION
         if hint is None:
             row = _first_wrong_row(got, right)
             hint = f"Your (x, y) are wrong from row {row} on (row 0 is the start)."
