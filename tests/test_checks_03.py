@@ -249,6 +249,12 @@ def escape_linearised(growth, offset, threshold):
     return math.ceil(math.log(threshold / offset) / (growth - 1))
 
 
+def escape_from_the_gap(growth, offset, threshold):
+    if offset >= threshold:
+        return 0
+    return math.ceil(math.log((threshold - offset) / offset) / math.log(growth))
+
+
 def escape_forgets_an_offset_past_the_threshold(growth, offset, threshold):
     return math.ceil(math.log(threshold / offset) / math.log(growth))
 
@@ -331,7 +337,12 @@ def rates_only(lr, beta, eigenvalues):
     return direction_rates(lr, beta, eigenvalues)[0]
 
 
+def plateau_rounded(x0, slope, lr, beta, k):
+    return round(plateau_position(x0, slope, lr, beta, k), 5)
+
+
 WRONG = [
+    (lesson03.plateau_position, plateau_rounded, "five digits"),
     (lesson03.plateau_position, plateau_uphill, "sign error"),
     (lesson03.plateau_position, plateau_one_step_short, "Off by one step"),
     (lesson03.plateau_position, plateau_one_power_too_many, "power of beta"),
@@ -370,6 +381,7 @@ WRONG = [
     (lesson03.escape_steps, escape_upside_down_at_least_zero, "Your count is 0"),
     (lesson03.escape_steps, escape_mixed_logarithms, "different bases"),
     (lesson03.escape_steps, escape_linearised, "growth - 1"),
+    (lesson03.escape_steps, escape_from_the_gap, "threshold - offset"),
     (
         lesson03.escape_steps,
         escape_forgets_an_offset_past_the_threshold,

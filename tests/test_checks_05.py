@@ -364,7 +364,19 @@ def tune_testing_for_nan(final_loss, lr0, betas):
     return best[0], best[1]
 
 
+def cosine_with_pi_typed_by_hand(step, total, lr_max, lr_min):
+    progress = min(step, total) / total
+    return lr_min + (lr_max - lr_min) * (1 + math.cos(3.14159 * progress)) / 2
+
+
+def rescaled_and_rounded(velocity, lr_old, lr_new):
+    ratio = float(f"{lr_new / lr_old:.5g}")  # the ratio rounded to 5 digits
+    return velocity * ratio
+
+
 WRONG = [
+    (lesson05.cosine_schedule, cosine_with_pi_typed_by_hand, "five digits"),
+    (lesson05.rescale_velocity, rescaled_and_rounded, "five digits"),
     (lesson05.same_effective_rate, ratio_upside_down, "upside down"),
     (lesson05.same_effective_rate, one_plus_beta, "(1 + beta)"),
     (lesson05.same_effective_rate, returns_the_effective_rate, "That is an effective"),

@@ -37,7 +37,7 @@ def accumulate_and_clip(microbatch_grads, max_norm):
 def clipped_momentum_step(x, velocity, grad, lr, beta, max_norm):
     if not np.all(np.isfinite(grad)):
         return x.copy(), velocity.copy()
-    norm = np.linalg.norm(grad)
+    norm = safe_norm(grad)
     clipped = grad * min(1.0, max_norm / norm)
     new_velocity = beta * velocity + lr * clipped
     return x - new_velocity, new_velocity
@@ -65,7 +65,7 @@ def norm_by_hypot(g):
 def clipped_step_in_place_free(x, velocity, grad, lr, beta, max_norm):
     if np.isnan(grad).any() or np.isinf(grad).any():
         return x, velocity
-    scale = max_norm / max(np.linalg.norm(grad), max_norm)
+    scale = max_norm / max(math.hypot(*grad), max_norm)
     velocity = beta * velocity + lr * scale * grad
     return x - velocity, velocity
 
@@ -89,7 +89,7 @@ test_another_right_way_passes_too = check_cases.right_answers_pass(
 
 
 def _clip(g, max_norm):
-    return g * min(1.0, max_norm / np.linalg.norm(g))
+    return g * min(1.0, max_norm / safe_norm(g))
 
 
 def global_per_block(grads, max_norm):
@@ -252,6 +252,22 @@ def step_averaging(x, velocity, grad, lr, beta, max_norm):
     return x - new_velocity, new_velocity
 
 
+def step_norm_overflows(x, velocity, grad, lr, beta, max_norm):
+    if not np.all(np.isfinite(grad)):
+        return x, velocity
+    norm = np.sqrt(np.sum(grad**2))
+    new_velocity = beta * velocity + lr * grad * min(1.0, max_norm / norm)
+    return x - new_velocity, new_velocity
+
+
+def step_skips_an_infinite_norm(x, velocity, grad, lr, beta, max_norm):
+    norm = np.sqrt(np.sum(grad**2))
+    if not np.isfinite(norm):
+        return x, velocity
+    new_velocity = beta * velocity + lr * grad * min(1.0, max_norm / norm)
+    return x - new_velocity, new_velocity
+
+
 def step_lets_nan_through(x, velocity, grad, lr, beta, max_norm):
     new_velocity = beta * velocity + lr * _clip(grad, max_norm)
     return x - new_velocity, new_velocity
@@ -321,6 +337,8 @@ WRONG = [
     (lesson07.clipped_momentum_step, step_by_value, "clipping by value"),
     (lesson07.clipped_momentum_step, step_averaging, "averaging convention"),
     (lesson07.clipped_momentum_step, step_lets_nan_through, "went into"),
+    (lesson07.clipped_momentum_step, step_norm_overflows, "norm overflowed"),
+    (lesson07.clipped_momentum_step, step_skips_an_infinite_norm, "You skipped a step"),
     (lesson07.clipped_momentum_step, step_zero_when_bad, "by zeros"),
     (lesson07.clipped_momentum_step, step_raises, "skip the step instead"),
     (lesson07.clipped_momentum_step, step_swapped, "wrong order"),

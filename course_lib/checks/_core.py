@@ -50,7 +50,7 @@ SAME_ROWS = (
 
 def call(task: str, function: Callable, *args: Any) -> Any:
     """Call the student's function on copies of the arguments, checking that
-    it changed none of them."""
+    it changed none of them and that it answered in full precision."""
     __tracebackhide__ = True
     if not callable(function):
         fail(f"{task} should be a function, but it is {type(function).__name__}.")
@@ -66,6 +66,8 @@ def call(task: str, function: Callable, *args: Any) -> Any:
                 f"refers to `{name}`: `new = {name}` does not copy). Compute new "
                 "arrays instead, so the caller's arrays stay as they were."
             )
+    if low_precision(result):
+        fail(LOW_PRECISION)
     return result
 
 
@@ -109,6 +111,20 @@ LOW_PRECISION = (
     "Your answer is in float32 (or float16), whose rounding errors are larger "
     "than the checks' tolerance: compute in float64, NumPy's default (look for "
     "an astype or a dtype= that lowers the precision)."
+)
+
+
+def near_miss(got: Any, right: Any) -> bool:
+    """Whether an answer is right to about five digits but not to the checks'
+    tolerance: a sign of rounding or low precision, not of a wrong formula."""
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(got, right, rtol=1e-4, atol=ATOL))
+
+
+NEAR_MISS = (
+    "Your answer is right to about five digits, but the check asks for seven: "
+    "look for a round(...), float32 arithmetic, or a constant typed by hand "
+    "(such as 3.14159 for np.pi)."
 )
 
 
@@ -176,6 +192,19 @@ def close(a: Any, b: Any) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     with np.errstate(all="ignore"):
         return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
+
+
+def first_wrong(got: Any, right: Any, *, rows: bool = False) -> int:
+    """The index of the first entry (or, with ``rows``, the first row) that
+    the checks' tolerance rejects; 0 when every entry passes."""
+    with np.errstate(all="ignore"):
+        wrong = ~np.isclose(
+            np.asarray(got, dtype=float), np.asarray(right, dtype=float), RTOL, ATOL
+        )
+    if rows:
+        wrong = wrong.any(axis=-1)
+    found = np.flatnonzero(wrong)
+    return int(found[0]) if found.size else 0
 
 
 def diagnose(got: Any, mistakes: Iterable[tuple[str, Any]]) -> str | None:

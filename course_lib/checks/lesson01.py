@@ -15,6 +15,7 @@ from course_lib.checks._core import (
     close,
     diagnose,
     fail,
+    first_wrong,
     pair_verdict,
     passed,
     same_rows,
@@ -357,7 +358,7 @@ def momentum_loop(student: Callable, *, seed: int = 0) -> None:
                 _uphill(bowl.grad, x0, lr, beta, steps),
             ),
         ]
-        wrong = int(np.flatnonzero(~np.isclose(got, right).all(axis=-1))[0])
+        wrong = first_wrong(got, right, rows=True)
         hint = diagnose(got, mistakes) or (
             f"Your positions are wrong from row {wrong} on (row 0 is the start)."
         )

@@ -10,12 +10,16 @@ import numpy as np
 
 from course_lib import theory
 from course_lib.checks._core import (
+    ATOL,
+    NEAR_MISS,
+    RTOL,
     as_array,
     as_pair,
     call,
     close,
     diagnose,
     fail,
+    near_miss,
     passed,
 )
 
@@ -86,6 +90,8 @@ def plateau_position(student: Callable, *, seed: int = 0) -> None:
         count += 1
         if close(got, right):
             continue
+        if near_miss(got, right):
+            fail(f"{NEAR_MISS} (test case with k={k})")
         if k == 0:
             fail(
                 f"{task} returned {float(got):.4g} for k=0: after no step the "
@@ -397,13 +403,27 @@ def _escape_mistakes(
             "to 1.",
             int(np.ceil(np.log(threshold / offset) / (growth - 1))),
         ),
+        (
+            "Your count uses threshold - offset: the offset has to grow by "
+            "the factor threshold / offset, a ratio, not close a gap.",
+            _gap_count(growth, offset, threshold),
+        ),
     ]
+
+
+def _gap_count(growth: float, offset: float, threshold: float) -> int:
+    """The count from the gap threshold - offset in place of the ratio; -1
+    for an offset past the threshold, where there is no gap."""
+    if offset >= threshold:
+        return -1
+    return int(np.ceil(np.log((threshold - offset) / offset) / np.log(growth)))
 
 
 def _escape_cases(seed: int) -> list[tuple[float, float, float]]:
     """(growth, offset, threshold): random ones clear of ties, the last of
-    them starting past the threshold, and one exact tie, in powers of 2, where
-    the offset reaches the threshold exactly."""
+    them starting past the threshold, one whose offset is a fair share of the
+    threshold, and one exact tie, in powers of 2, where the offset reaches the
+    threshold exactly."""
     rng = np.random.default_rng(seed)
     cases = []
     while len(cases) < 6:
@@ -415,10 +435,21 @@ def _escape_cases(seed: int) -> list[tuple[float, float, float]]:
         exact = np.log(threshold / offset) / np.log(growth)
         right = max(0, int(np.ceil(exact)))
         values = [v for _, v in _escape_mistakes(growth, offset, threshold, right)]
+        values = values[:5]  # threshold - offset is threshold here, to rounding
         tie = abs(exact - round(exact)) < 1e-6
         if right > 0 and (tie or len(set(values)) < 5 or right in values):
             continue  # a tie, where rounding would decide, or mistakes that agree
         cases.append((growth, offset, threshold))
+    while len(cases) < 7:  # an offset of a third of the threshold, or so
+        growth = float(rng.uniform(1.02, 1.1))
+        threshold = float(rng.uniform(1.5, 20.0))
+        offset = threshold / float(rng.uniform(2.0, 5.0))
+        exact = np.log(threshold / offset) / np.log(growth)
+        right = int(np.ceil(exact))
+        values = [v for _, v in _escape_mistakes(growth, offset, threshold, right)]
+        apart = values[-1] not in values[:-1]  # the gap mistake has its own count
+        if abs(exact - round(exact)) > 1e-6 and right not in values and apart:
+            cases.append((growth, offset, threshold))
     cases.append((2.0, 2.0**-20, 8.0))
     return cases
 
@@ -641,7 +672,7 @@ def direction_rates(student: Callable, *, seed: int = 0) -> None:
             ],
         )
         if hint is None:
-            wrong = np.flatnonzero(~np.isclose(got_rates, right_rates, rtol=1e-7))
+            wrong = np.flatnonzero(~np.isclose(got_rates, right_rates, RTOL, ATOL))
             slowest = "right" if got_slowest == right_slowest else "wrong too"
             hint = (
                 f"{wrong.size} of your {eigenvalues.size} rates are wrong, and "

@@ -592,7 +592,9 @@ def fit_slope(student: Callable, *, seed: int = 0) -> None:
                 ),
             ],
         )
-        if hint is None and 0.5 < float(got) * right <= 1 + 1e-9:
+        slope = float(got)
+        nearer_the_inverse = abs(slope - 1 / right) < 0.5 * abs(slope - right)
+        if hint is None and nearer_the_inverse and 0.5 < slope * right <= 1 + 1e-9:
             hint = (
                 "Your slope is near 1/slope, not the slope: are your axes "
                 "swapped? Put ln k on the horizontal axis."

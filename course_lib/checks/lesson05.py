@@ -10,12 +10,15 @@ import numpy as np
 
 from course_lib import optim, problems, run, theory
 from course_lib.checks._core import (
+    NEAR_MISS,
     as_array,
     as_pair,
     call,
     close,
     diagnose,
     fail,
+    first_wrong,
+    near_miss,
     pair_verdict,
     passed,
 )
@@ -104,6 +107,8 @@ def same_effective_rate(student: Callable, *, seed: int = 0) -> None:
                 ),
             ],
         )
+        if hint is None and near_miss(got, right):
+            hint = NEAR_MISS
         fail(
             f"{hint or f'Your learning rate {_percent_off(float(got), right)}.'} "
             f"(test case with lr={lr:.3g}, beta_old={old:.3g}, beta_new={new:.3g})"
@@ -306,8 +311,10 @@ def cosine_schedule(student: Callable, *, seed: int = 0) -> None:
             ),
         ]
         hint = diagnose(got, mistakes)
+        if hint is None and near_miss(got, right):
+            hint = NEAR_MISS
         if hint is None:
-            wrong = int(np.flatnonzero(~np.isclose(got, right))[0])
+            wrong = first_wrong(got, right)
             hint = (
                 f"Your learning rate at step {wrong} "
                 f"{_percent_off(float(got[wrong]), float(right[wrong]))}."
@@ -392,6 +399,8 @@ def rescale_velocity(student: Callable, *, seed: int = 0) -> None:
                 "velocity (or subtracts it): a rescaling multiplies the velocity "
                 "by a factor, so that its direction is kept."
             )
+        if hint is None and near_miss(got, right):
+            hint = NEAR_MISS
         if hint is None:
             hint = "Your rescaled velocity is wrong."
             with np.errstate(all="ignore"):

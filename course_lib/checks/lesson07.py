@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 
 from course_lib.checks._core import (
+    LOW_PRECISION,
     as_array,
     as_pair,
     call,
     close,
     diagnose,
     fail,
+    low_precision,
     pair_verdict,
     passed,
     step_mistakes,
@@ -28,8 +30,8 @@ Array = np.ndarray
 
 
 def _norm(arrays: list[Array]) -> float:
-    """The global norm of a list of arrays (moderate sizes only)."""
-    return float(np.sqrt(sum(np.sum(a**2) for a in arrays)))
+    """The global norm of a list of arrays, computed so that it cannot overflow."""
+    return _reference_norm(np.concatenate([np.ravel(a) for a in arrays]))
 
 
 def _scaled(arrays: list[Array], factor: float) -> list[Array]:
@@ -519,9 +521,10 @@ def accumulate_and_clip(student: Callable, *, seed: int = 0) -> None:
 def _momentum_step_cases(seed: int):
     """(x, velocity, grad, lr, beta, max_norm): four finite gradients, the
     second with lr * |grad| over the limit too, the last under the limit;
-    then one with a NaN and one with an inf."""
+    then one with a NaN, one with an inf, and a finite one whose entries,
+    about 1e200, overflow when squared."""
     rng = np.random.default_rng(seed)
-    for index, dim in enumerate([3, 2, 4, 3, 3, 2]):
+    for index, dim in enumerate([3, 2, 4, 3, 3, 2, 3]):
         x, velocity, grad = (rng.normal(size=dim) for _ in range(3))
         lr, beta = float(rng.uniform(0.05, 0.3)), float(rng.uniform(0.6, 0.95))
         norm = float(np.linalg.norm(grad))
@@ -535,6 +538,8 @@ def _momentum_step_cases(seed: int):
             grad[int(rng.integers(dim))] = np.nan
         if index == 5:
             grad[int(rng.integers(dim))] = np.inf
+        if index == 6:
+            grad = 1e200 * grad
         yield x, 0.1 * velocity, grad, lr, beta, max_norm
 
 
@@ -555,11 +560,14 @@ def _call_keeping_nan(task: str, student: Callable, *args: Any) -> Any:
                 f"or `{name} -= ...`, perhaps through another name: `new = "
                 f"{name}` does not copy). Compute new arrays instead."
             )
+    if low_precision(result):
+        fail(LOW_PRECISION)
     return result
 
 
 def _step_mistakes(x, v, g, lr, beta, max_norm) -> list[tuple[str, Any]]:
     """What each known mistake of clipped_momentum_step returns."""
+    huge = bool(np.max(np.abs(g)) > 1e150)
     clipped = _clip(g, max_norm)
     right_v = beta * v + lr * clipped
     late = beta * v + lr * g
@@ -603,7 +611,18 @@ def _step_mistakes(x, v, g, lr, beta, max_norm) -> list[tuple[str, Any]]:
         (
             "Your gradient always ends with norm max_norm, even when it was "
             "smaller: clipping leaves a gradient under the limit unchanged.",
-            moved(beta * v + lr * g * (max_norm / float(np.linalg.norm(g)))),
+            moved(beta * v + lr * g * (max_norm / _reference_norm(g))),
+        ),
+        (
+            "You skipped a step whose gradient is finite: only a gradient "
+            "holding NaN or inf is skipped; clip this one by its norm.",
+            (x, v),
+        ),
+        (
+            "Your gradient's norm overflowed: its entries are about 1e200, "
+            "their squares are inf, so the clip scaled the gradient to zero "
+            "and the point only coasted. Compute the norm as in task 2.",
+            moved(beta * v) if huge else None,
         ),
     ]
 
@@ -632,7 +651,12 @@ def clipped_momentum_step(student: Callable, *, seed: int = 0) -> None:
         finite = bool(np.all(np.isfinite(g)))
         bad = "NaN" if np.any(np.isnan(g)) else "inf"
         case = f"(test case with lr={lr:.3g}, beta={beta:.3g}, max_norm={max_norm:.3g}"
-        case += ")" if finite else f", a gradient holding {bad})"
+        if not finite:
+            case += f", a gradient holding {bad})"
+        elif np.max(np.abs(g)) > 1e150:
+            case += ", a finite gradient with entries about 1e200)"
+        else:
+            case += ")"
         try:
             answer = _call_keeping_nan(task, student, x, v, g, lr, beta, max_norm)
         except (ArithmeticError, ValueError) as error:

@@ -20,6 +20,7 @@ from course_lib.checks._core import (
     close,
     diagnose,
     fail,
+    first_wrong,
     passed,
     same_rows,
 )
@@ -97,7 +98,7 @@ def sutskever_momentum(student: Callable, *, seed: int = 0) -> None:
             ]
         hint = diagnose(got, mistakes)
         if hint is None:
-            first = int(np.flatnonzero(~np.isclose(got, right))[0])
+            first = first_wrong(got, right)
             hint = (
                 f"Your β at step {steps[first]} is {got[first]:.4g}; β stays "
                 "constant for 250 steps at a time, changing at steps 250, 500, "
@@ -225,8 +226,7 @@ def one_cycle(student: Callable, *, seed: int = 0) -> None:
         ]
         hint = diagnose(got, mistakes)
         if hint is None:
-            bad = ~(np.isclose(got[0], right[0]) & np.isclose(got[1], right[1]))
-            first = int(steps[np.flatnonzero(bad)[0]])
+            first = int(steps[first_wrong(np.stack(got), np.stack(right).T, rows=True)])
             which = "learning rate" if not close(got[0], right[0]) else "beta"
             hint = f"Your {which} is wrong, first at step {first}."
         fail(
@@ -516,7 +516,7 @@ def nesterov_with_restart(student: Callable, *, seed: int = 0) -> None:
                 _loop(bowl, x0, lr, beta, steps, rule="gradient"),
             ),
         ]
-        wrong = int(np.flatnonzero(~np.isclose(got, right).all(axis=-1))[0])
+        wrong = first_wrong(got, right, rows=True)
         hint = diagnose(got, mistakes) or (
             f"Your positions are wrong from row {wrong} on (row 0 is the start)."
         )
