@@ -342,11 +342,14 @@ def test_the_variance_matches_a_long_noisy_run():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_some_curves_stop_early_and_one_runs_to_the_end(seed):
-    outcomes = [
-        early_stopping(losses, patience)[0] < len(losses) - 1
+    results = [
+        (early_stopping(losses, patience), len(losses), patience)
         for losses, patience in lesson06._loss_curves(seed)
     ]
-    assert outcomes[-1] is False and any(outcomes[:-1])
+    stops_early = [stop < epochs - 1 for (stop, _), epochs, _ in results]
+    assert stops_early.count(False) == 1 and stops_early.count(True) >= 3
+    (stop, best), _, patience = results[-1]
+    assert (stop, best) == (patience, 0), "the last run never beats epoch 0"
 
 
 # --- answers that once slipped through, or got a vague message ---------------
@@ -410,7 +413,20 @@ def shares_in_float32(grads, lr, beta):
     return current.astype(np.float32), history.astype(np.float32)
 
 
+def stopping_counts_epoch_zero(val_losses, patience):
+    best_loss, best, waited = val_losses[0], 0, 0
+    for epoch, loss in enumerate(val_losses):  # epoch 0 is compared with itself
+        if loss < best_loss:
+            best_loss, best, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return epoch, best
+    return len(val_losses) - 1, best
+
+
 MORE_WRONG = [
+    (lesson06.early_stopping, stopping_counts_epoch_zero, "one epoch early"),
     (lesson06.softmax_cross_entropy_grad, softmax_global_shift, "each row's own"),
     (lesson06.softmax_cross_entropy_grad, softmax_log_of_probs, "log-sum-exp"),
     (lesson06.softmax_cross_entropy_grad, softmax_both_signs, "both have the wrong"),

@@ -302,7 +302,15 @@ def step_swapped(x, velocity, grad, lr, beta, max_norm):
     return clipped_momentum_step(x, velocity, grad, lr, beta, max_norm)[::-1]
 
 
+def global_norm_returns_the_blocks(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+    if norm <= max_norm:
+        return grads
+    return [g * (max_norm / norm) for g in grads]
+
+
 WRONG = [
+    (lesson07.clip_by_global_norm, global_norm_returns_the_blocks, "own arrays"),
     (lesson07.clip_by_global_norm, global_per_block, "per-block"),
     (lesson07.clip_by_global_norm, global_by_value, "clipping by value"),
     (lesson07.clip_by_global_norm, global_always_rescaled, "always ends"),

@@ -390,7 +390,21 @@ def restart_look_ahead_sign(value_fn, grad_fn, x0, lr, beta, steps):
     return _restart_loop(value_fn, grad_fn, x0, lr, beta, steps, sign=1, test=test)
 
 
+def effective_without_the_value(lrs, betas):
+    if np.any((betas < 0) | (betas >= 1)):
+        raise ValueError("beta out of range")
+    return lrs / (1 - betas)
+
+
+def effective_any_compared(lrs, betas):
+    if betas.any() >= 1 or betas.any() < 0:
+        raise ValueError(f"betas must lie in [0, 1), got {betas}")
+    return lrs / (1 - betas)
+
+
 MORE_WRONG = [
+    (lesson08.effective_lr_along, effective_without_the_value, "give the value"),
+    (lesson08.effective_lr_along, effective_any_compared, "compares a bool"),
     (lesson08.effective_lr_along, effective_refuses_zero, "β = 0 is allowed"),
     (lesson08.effective_lr_along, effective_asserts, "raised AssertionError"),
     (lesson08.effective_lr_along, effective_one_plus, "(1 + beta)"),

@@ -85,6 +85,16 @@ def _call_on_blocks(task: str, student: Callable, blocks: list[Array], *rest: An
     return answer
 
 
+def _shares_a_block(answer: Any, blocks: list[Array]) -> bool:
+    """Whether a returned list holds one of the given arrays (or a view of it)."""
+    parts = answer if isinstance(answer, list | tuple) else []
+    return any(
+        isinstance(part, np.ndarray) and np.shares_memory(part, block)
+        for part in parts
+        for block in blocks
+    )
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -194,6 +204,13 @@ def clip_by_global_norm(student: Callable, *, seed: int = 0) -> None:
     for blocks, max_norm in cases:
         shapes = [b.shape for b in blocks]
         answer = _call_on_blocks(task, student, blocks, max_norm)
+        if _shares_a_block(answer, blocks):
+            fail(
+                f"{task} returned the caller's own arrays, not new ones (test "
+                f"case with global norm {_norm(blocks):.3g}, max_norm="
+                f"{max_norm:.3g}): a later change to the result would change "
+                "`grads` too. Return new arrays, for instance `block.copy()`."
+            )
         got = tuple(_as_arrays(task, answer, shapes))
         if not close(got, tuple(_clip_global(blocks, max_norm))):
             wrong.append((got, _global_mistakes(blocks, max_norm), blocks, max_norm))
@@ -649,11 +666,12 @@ def clipped_momentum_step(student: Callable, *, seed: int = 0) -> None:
     wrong = []
     for x, v, g, lr, beta, max_norm in cases:
         finite = bool(np.all(np.isfinite(g)))
+        huge = finite and float(np.max(np.abs(g))) > 1e150
         bad = "NaN" if np.any(np.isnan(g)) else "inf"
         case = f"(test case with lr={lr:.3g}, beta={beta:.3g}, max_norm={max_norm:.3g}"
         if not finite:
             case += f", a gradient holding {bad})"
-        elif np.max(np.abs(g)) > 1e150:
+        elif huge:
             case += ", a finite gradient with entries about 1e200)"
         else:
             case += ")"
@@ -676,7 +694,7 @@ def clipped_momentum_step(student: Callable, *, seed: int = 0) -> None:
             right = (x - right_v, right_v)
             if not close(got, right):
                 mistakes = _step_mistakes(x, v, g, lr, beta, max_norm)
-                wrong.append((got, mistakes, right, case))
+                wrong.append((got, mistakes, right, case, huge))
             continue
         if close(got, (x, v)):
             continue
@@ -705,7 +723,10 @@ def clipped_momentum_step(student: Callable, *, seed: int = 0) -> None:
     if not wrong:
         passed(task, len(cases), seed)
         return
+    # The ordinary gradients are judged first: a gradient of about 1e200 adds
+    # the overflow of a plain norm to whatever else is wrong.
+    wrong = [entry for entry in wrong if not entry[-1]] or wrong
     hint = _explained([(got, mistakes) for got, mistakes, *_ in wrong])
-    got, _, right, case = wrong[0]
+    got, _, right, case, _ = wrong[0]
     hint = hint or pair_verdict(got, right, ("new position", "new velocity"))
     fail(f"{hint} {case}")

@@ -239,6 +239,29 @@ def one_cycle(student: Callable, *, seed: int = 0) -> None:
 # ---------------------------------------------------------------------------
 
 
+def _refused_good_betas(task: str, student: Callable, lrs: Array, betas: Array) -> str:
+    """The feedback for a ValueError raised although every beta is allowed:
+    about beta = 0 when that alone is refused, else about the test itself."""
+    inside = np.linspace(0.1, 0.9, len(betas))
+    try:
+        with np.errstate(all="ignore"):
+            student(lrs.copy(), inside)
+    except ValueError:
+        return (
+            f"{task} raised ValueError for betas from 0.1 to 0.9, all allowed: "
+            "the test that decides to raise is true too often. It should hold "
+            "only when some β < 0 or β >= 1; note that `betas.any() >= 1` "
+            "compares a bool with 1, while `np.any(betas >= 1)` tests each β."
+        )
+    except Exception:  # other errors are reported when the check calls again
+        pass
+    return (
+        f"{task} raised ValueError for betas from {betas.min():.3g} to "
+        f"{betas.max():.3g}, all in [0, 1): β = 0 is allowed (no momentum at "
+        "that step); only β < 0 or β >= 1 is refused."
+    )
+
+
 def effective_lr_along(student: Callable, *, seed: int = 0) -> None:
     """Check ``effective_lr_along(lrs, betas) -> lrs / (1 - betas)``, which
     raises ValueError for a beta outside [0, 1)."""
@@ -254,11 +277,7 @@ def effective_lr_along(student: Callable, *, seed: int = 0) -> None:
             try:
                 answer = call(task, student, lrs, betas)
             except ValueError:
-                fail(
-                    f"{task} raised ValueError for betas from {betas.min():.3g} "
-                    f"to {betas.max():.3g}, all in [0, 1): β = 0 is allowed (no "
-                    "momentum at that step); only β < 0 or β >= 1 is refused."
-                )
+                fail(_refused_good_betas(task, student, lrs, betas))
         got = as_array(task, "the effective learning rates", answer, (size,))
         right = lrs / (1 - betas)
         count += 1
@@ -311,6 +330,12 @@ def effective_lr_along(student: Callable, *, seed: int = 0) -> None:
                 fail(
                     f"Your ValueError for beta={bad} does not say which parameter "
                     "is wrong: name `betas`, the value given and what is allowed."
+                )
+            if not any(text in str(error) for text in (str(bad), f"{bad:g}")):
+                fail(
+                    f"Your ValueError for beta={bad} does not give the value: say "
+                    "which β was given, so the caller can find it, and what is "
+                    "allowed, [0, 1)."
                 )
             count += 1
             continue
