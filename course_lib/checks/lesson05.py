@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from collections.abc import Callable
@@ -434,8 +435,8 @@ class _Runs:
 
     def fresh(self) -> _Runs:
         """A copy that shares the answers but not the count of calls."""
-        other = _Runs(self.problem, self.start, self.steps)
-        other.known = self.known
+        other = copy.copy(self)
+        other.calls, other.asked = 0, set()
         return other
 
     def prefill(self, lr0: float, betas: list[float], halvings: int = 8) -> None:
@@ -474,13 +475,31 @@ class _Runs:
         key = (float(lr), float(beta))
         self.asked.add(key)
         if key not in self.known:
-            method = optim.momentum_classical(key[0], key[1])
-            trajectory = run.run(
-                method, self.problem, self.start, self.steps, record="losses"
-            )
-            diverged = bool(trajectory.diverged)
-            self.known[key] = math.inf if diverged else float(trajectory.losses[-1])
+            self.known[key] = self._loss(*key)
         return self.known[key]
+
+    def _loss(self, lr: float, beta: float) -> float:
+        method = optim.momentum_classical(lr, beta)
+        trajectory = run.run(
+            method, self.problem, self.start, self.steps, record="losses"
+        )
+        return math.inf if trajectory.diverged else float(trajectory.losses[-1])
+
+
+class _Table(_Runs):
+    """A made-up ``final_loss`` in which a larger beta is stable at a larger
+    learning rate than the beta before it (as heavy ball is on a quadratic,
+    where the limit is 2 (1 + beta) / L), so that where each beta's search
+    starts decides what the recipe finds. A stable run's loss falls as its
+    effective learning rate lr / (1 - beta) grows."""
+
+    def __init__(self, limits: dict[float, float]):
+        super().__init__(None, None, 0)
+        self.limits = limits
+
+    def _loss(self, lr: float, beta: float) -> float:
+        limit = self.limits.get(beta, 0.0)
+        return math.inf if lr > limit * (1 + 1e-12) else 1 / (1 + lr / (1 - beta))
 
 
 def _recipe(
@@ -490,7 +509,7 @@ def _recipe(
     *,
     factor=2.0,
     early=False,
-    restart=False,
+    restart=None,
     diverged="cut",
     worse="stop",
     tried=None,
@@ -502,9 +521,10 @@ def _recipe(
 
     Returns (lr, beta) and the ratios of the losses it compared, so that a
     case whose verdict hangs on rounding can be avoided. The options:
-    factor, the cut; early, one cut before the first run; restart starts
-    every beta from lr0 (as does a loop that skips gradient descent, when
-    lr0 is stable with momentum); diverged="stop" stops at a diverging
+    factor, the cut; early, one cut before the first run; restart="lr0"
+    starts every beta from lr0 (as does a loop that skips gradient descent,
+    when lr0 is stable with momentum), restart="gradient descent" from the
+    learning rate found without momentum; diverged="stop" stops at a diverging
     beta instead of cutting; worse="keep" returns a setting that was no
     better (as does a loop that skips gradient descent, when momentum does
     not pay); worse="on" goes on past it; tried=n tries only the first n
@@ -528,8 +548,10 @@ def _recipe(
 
     lr = lr0 / factor if early else lr0
     best = (*stable(lr, 0.0, False, once_first), 0.0)
+    gradient_descent_lr = best[0]
     for beta in betas[:tried]:
-        start = lr0 if restart else best[0]
+        starts = {"lr0": lr0, "gradient descent": gradient_descent_lr}
+        start = starts.get(restart, best[0])
         lr, loss = stable(start, beta, diverged == "stop", once_momentum)
         if loss == math.inf and diverged == "stop":
             break
@@ -609,6 +631,9 @@ def _tune_case_list(seed: int) -> tuple:
             if steady and telling:
                 cases.append((runs, lr0, tuple(betas)))
                 break
+    lr0 = float(rng.uniform(0.05, 0.2))
+    table = _Table({0.0: lr0 / 2, 0.9: lr0 / 8, 0.95: lr0, 0.99: lr0 / 64})
+    cases.append((table, lr0, (0.9, 0.95, 0.99)))
     return tuple(cases)
 
 
@@ -700,7 +725,13 @@ def tune(student: Callable, *, seed: int = 0) -> None:
                 "Your runs with momentum start from lr0 itself; they start from "
                 "the best run's learning rate, which at first is lr0 halved "
                 "until the run without momentum is stable.",
-                _variant(runs, lr0, betas, restart=True),
+                _variant(runs, lr0, betas, restart="lr0"),
+            ),
+            (
+                "Each of your betas starts from the learning rate found without "
+                "momentum; it starts from the best run's learning rate so far, "
+                "which may have been halved for an earlier beta.",
+                _variant(runs, lr0, betas, restart="gradient descent"),
             ),
             (
                 "Your beta's loss was no better than the best before it, "
