@@ -213,7 +213,20 @@ def a_float(rate, initial_loss, target_loss):
     return float(steps_to_reach(rate, initial_loss, target_loss))
 
 
+def buffers_with_a_scalar_start(gradients, momentum, dampening):
+    out = [0]
+    for g in gradients:
+        out.append(momentum * out[-1] + (1 - dampening) * g if len(out) > 1 else g)
+    return out
+
+
+def rate_as_a_complex_number(distances, start, stop):
+    return np.complex128(rate_from_distances(distances, start, stop) + 0.3j)
+
+
 WRONG = [
+    (lesson01.pytorch_buffers, buffers_with_a_scalar_start, "different lengths"),
+    (lesson02.rate_from_distances, rate_as_a_complex_number, "complex number"),
     (lesson01.classical_step, sign_error, "sign error"),
     (lesson01.classical_step, lr_twice, "learning rate is applied twice"),
     (lesson01.classical_step, lr_missing, "learning rate is missing"),
@@ -258,5 +271,5 @@ test_feedback_never_prints_the_expected_values = check_cases.feedback_shows_no_a
 
 
 def test_rows_of_different_lengths_are_named_not_a_crash():
-    with pytest.raises(AssertionError, match="returned list for the rows, not numbers"):
+    with pytest.raises(AssertionError, match="rows of different lengths"):
         as_array("task", "the rows", [[1.0, 2.0], [3.0]], (2, 2))

@@ -594,7 +594,26 @@ def game_crashes(x0, y0, lr, beta, steps):
     raise KeyError("velocity")
 
 
+def adam_without_lr(grad, m, s, step, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * grad
+    s = b2 * s + (1 - b2) * grad**2
+    return (m / (1 - b1**step)) / (np.sqrt(s / (1 - b2**step)) + eps), m, s
+
+
+def adam_keeps_the_corrected_s(grad, m, s, step, lr, b1, b2, eps):
+    update, m, s = adam_update(grad, m, s, step, lr, b1, b2, eps)
+    return update, m, s / (1 - b2**step)
+
+
+def bytes_through_float32(n_parameters, optimizer, bytes_per_number=4):
+    numbers = np.float32(2 + BUFFERS[optimizer]) * np.float32(n_parameters)
+    return int(numbers * np.float32(bytes_per_number))
+
+
 WRONG = [
+    (lesson09.adam_update, adam_without_lr, "m and s are right"),
+    (lesson09.adam_update, adam_keeps_the_corrected_s, "Your s is wrong"),
+    (lesson09.bytes_for_training, bytes_through_float32, "is wrong"),
     (lesson09.adam_update, adam_no_correction, "no bias correction"),
     (lesson09.adam_update, adam_step_minus_one, "step - 1"),
     (lesson09.adam_update, adam_step_plus_one, "step + 1"),

@@ -76,15 +76,21 @@ def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
     __tracebackhide__ = True
     if value is None:
         fail(f"{task} returned None for {what}: is a `return` statement missing?")
+    if shape_of(value) is None:
+        fail(
+            f"{task} returned rows of different lengths for {what}: return one "
+            f"array of shape {shape}, every row the same length."
+        )
+    if _is_complex(value):
+        fail(
+            f"{task} returned a complex number for {what}; return a real "
+            "number, a float (for a complex value, perhaps its modulus, or its "
+            "real part when the imaginary part is 0)."
+        )
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         array = None  # the feedback is raised below, outside this handler
-    if array is None and _is_complex(value):
-        fail(
-            f"{task} returned a complex number for {what}; return a real "
-            "number, a float (for a complex value, perhaps its modulus)."
-        )
     if array is None:
         fail(f"{task} returned {type(value).__name__} for {what}, not numbers.")
     if array.shape != shape:
@@ -93,6 +99,14 @@ def as_array(task: str, what: str, value: Any, shape: tuple[int, ...]) -> Array:
             f"shape {shape}."
         )
     return array
+
+
+def shape_of(value: Any) -> tuple[int, ...] | None:
+    """The shape NumPy gives a value; None for rows of different lengths."""
+    try:
+        return np.shape(value)
+    except ValueError:
+        return None
 
 
 def low_precision(*answers: Any) -> bool:

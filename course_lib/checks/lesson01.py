@@ -19,6 +19,7 @@ from course_lib.checks._core import (
     pair_verdict,
     passed,
     same_rows,
+    shape_of,
     step_mistakes,
 )
 
@@ -200,7 +201,7 @@ def pytorch_buffers(student: Callable, *, seed: int = 0) -> None:
         momentum = float(rng.uniform(0.55, 0.95))
         dampening = float(rng.uniform(0.1, 0.45))
         answer = call(task, student, gradients, momentum, dampening)
-        if np.shape(answer) == (steps + 1, dim):
+        if shape_of(answer) == (steps + 1, dim):
             fail(
                 f"{task} returned {steps + 1} rows for {steps} gradients: return "
                 "the buffer after each step only, without a starting row."
@@ -314,7 +315,7 @@ def momentum_loop(student: Callable, *, seed: int = 0) -> None:
         }
         right = paths["right"]
         answer = call(task, student, bowl.grad, x0, lr, beta, steps)
-        if np.shape(answer) == (steps, x0.size) and close(answer, right[1:]):
+        if shape_of(answer) == (steps, x0.size) and close(answer, right[1:]):
             fail(
                 f"{task} returned {steps} rows for {steps} steps: the starting "
                 "point belongs in row 0, so there are steps + 1 rows."

@@ -21,6 +21,7 @@ from course_lib.checks._core import (
     fail,
     near_miss,
     passed,
+    shape_of,
 )
 
 Array = np.ndarray
@@ -557,7 +558,7 @@ def direction_rates(student: Callable, *, seed: int = 0) -> None:
     for lr, beta, eigenvalues in _quadratics(seed):
         answer = call(task, student, lr, beta, eigenvalues)
         got = as_pair(task, answer, ("rates", "slowest"))
-        if np.ndim(got[0]) == 0 and np.shape(got[1]) == eigenvalues.shape:
+        if shape_of(got[0]) == () and shape_of(got[1]) == eigenvalues.shape:
             fail(
                 "The two results are in the wrong order: return the rates "
                 "first, then the index of the slowest direction."

@@ -22,6 +22,7 @@ from course_lib.checks._core import (
     pair_verdict,
     passed,
     same_rows,
+    shape_of,
 )
 
 Array = np.ndarray
@@ -77,13 +78,13 @@ def softmax_cross_entropy_grad(student: Callable, *, seed: int = 0) -> None:
         with np.errstate(all="ignore"):
             answer = call(task, student, W, X, y)
         got = as_pair(task, answer, ("loss", "grad"))
-        if np.shape(got[0]) == W.shape and np.ndim(got[1]) == 0:
+        if shape_of(got[0]) == W.shape and shape_of(got[1]) == ():
             fail(
                 "The two results are in the wrong order: return the loss "
                 "first, then the gradient."
             )
         got_loss = as_array(task, "the loss", got[0], ())
-        if np.shape(got[1]) == W.T.shape and W.shape != W.T.shape:
+        if shape_of(got[1]) == W.T.shape and W.shape != W.T.shape:
             fail(
                 f"{task} returned the gradient with shape {W.T.shape}, the "
                 f"transpose of W's {W.shape}: the gradient has W's shape, "

@@ -23,6 +23,7 @@ from course_lib.checks._core import (
     first_wrong,
     passed,
     same_rows,
+    shape_of,
 )
 
 Array = np.ndarray
@@ -492,7 +493,7 @@ def nesterov_with_restart(student: Callable, *, seed: int = 0) -> None:
     for bowl, x0, lr, beta, steps in _restart_runs(seed):
         answer = call(task, student, bowl.value, bowl.grad, x0, lr, beta, steps)
         right = _loop(bowl, x0, lr, beta, steps)
-        if np.shape(answer) == (steps, 2) and close(answer, right[1:]):
+        if shape_of(answer) == (steps, 2) and close(answer, right[1:]):
             fail(
                 f"{task} returned {steps} rows for {steps} steps: the starting "
                 "point belongs in row 0, so there are steps + 1 rows."

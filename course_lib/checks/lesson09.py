@@ -21,6 +21,7 @@ from course_lib.checks._core import (
     fail,
     passed,
     same_rows,
+    shape_of,
 )
 
 Array = np.ndarray
@@ -388,11 +389,12 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
                 )
                 if not close(mine, theirs)
             ]
-            hint = {
-                1: f"Your {wrong[0]} is wrong.",
-                2: f"Your {wrong[0]} and {wrong[1]} are wrong.",
-                3: "Your update, m and s are all wrong.",
-            }[len(wrong)]
+            if len(wrong) == 1:
+                hint = f"Your {wrong[0]} is wrong."
+            elif len(wrong) == 2:
+                hint = f"Your {wrong[0]} and {wrong[1]} are wrong."
+            else:
+                hint = "Your update, m and s are all wrong."
             if wrong == ["update"]:
                 hint = (
                     "Your m and s are right, but your update is not: "
@@ -442,7 +444,7 @@ def bytes_for_training(student: Callable, *, seed: int = 0) -> None:
         bytes_each = 4 if size is None else size
         right = _bytes(n, _BUFFERS, 2, bytes_each)
         count += 1
-        if not close(got, right):
+        if not np.array_equal(got, right):  # whole numbers: exactly
             mistakes = [
                 (
                     "You counted one copy of the model besides the optimizer's "
@@ -584,7 +586,7 @@ def newton_step(student: Callable, *, seed: int = 0) -> None:
                 f"({dim},). (np.linalg.lstsq returns (solution, residuals, rank, "
                 "singular values): np.linalg.solve returns the solution only.)"
             )
-        if dim > 1 and np.ndim(answer) == 2 and np.shape(answer) == (dim, dim):
+        if dim > 1 and shape_of(answer) == (dim, dim):
             fail(
                 f"{task} returned a {dim}×{dim} matrix (test case with {case}): "
                 "the step is a vector, the solution of hessian @ step = grad. "
