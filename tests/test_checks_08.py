@@ -70,9 +70,17 @@ def one_cycle_two_phases(step, total, lr_min, lr_max, beta_min, beta_max):
     )
 
 
+def effective_with_each_beta_named(lrs, betas):
+    for step, beta in enumerate(betas):
+        if not 0 <= beta < 1:
+            raise ValueError(f"betas[{step}] = {beta:.2e} is outside [0, 1)")
+    return lrs / (1 - betas)
+
+
 OTHER_RIGHT = [
     (lesson08.sutskever_momentum, sutskever_simplified),
     (lesson08.one_cycle, one_cycle_two_phases),
+    (lesson08.effective_lr_along, effective_with_each_beta_named),
 ]
 
 

@@ -6,6 +6,7 @@ the lesson's definitions on their own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -240,6 +241,12 @@ def one_cycle(student: Callable, *, seed: int = 0) -> None:
 # ---------------------------------------------------------------------------
 
 
+def _mentions(message: str, value: float) -> bool:
+    """Whether a message writes the number ``value``, in any format."""
+    numbers = re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", message)
+    return any(np.isclose(float(number), value, rtol=1e-2) for number in numbers)
+
+
 def _refused_good_betas(task: str, student: Callable, lrs: Array, betas: Array) -> str:
     """The feedback for a ValueError raised although every beta is allowed:
     about beta = 0 when that alone is refused, else about the test itself."""
@@ -332,7 +339,7 @@ def effective_lr_along(student: Callable, *, seed: int = 0) -> None:
                     f"Your ValueError for beta={bad} does not say which parameter "
                     "is wrong: name `betas`, the value given and what is allowed."
                 )
-            if not any(text in str(error) for text in (str(bad), f"{bad:g}")):
+            if not _mentions(str(error), bad):
                 fail(
                     f"Your ValueError for beta={bad} does not give the value: say "
                     "which β was given, so the caller can find it, and what is "

@@ -77,7 +77,7 @@ def _rows(task: str, answer: Any, right: Array, case: str) -> Array:
         )
     if shape == (rows - 1, dim):
         with np.errstate(all="ignore"):
-            starts_right = close(np.asarray(answer, dtype=float)[0], right[0])
+            starts_right = close(np.asarray(answer)[0], right[0])
         if starts_right:
             fail(
                 f"{task} returned {rows - 1} rows for {rows - 1} steps: row 0 is "
