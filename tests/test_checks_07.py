@@ -309,7 +309,14 @@ def global_norm_returns_the_blocks(grads, max_norm):
     return [g * (max_norm / norm) for g in grads]
 
 
+def step_velocity_in_place(x, velocity, grad, lr, beta, max_norm):
+    new_x, new_velocity = clipped_momentum_step(x, velocity, grad, lr, beta, max_norm)
+    velocity[:] = new_velocity
+    return new_x, velocity
+
+
 WRONG = [
+    (lesson07.clipped_momentum_step, step_velocity_in_place, "`velocity` in place"),
     (lesson07.clip_by_global_norm, global_norm_returns_the_blocks, "own arrays"),
     (lesson07.clip_by_global_norm, global_per_block, "per-block"),
     (lesson07.clip_by_global_norm, global_by_value, "clipping by value"),

@@ -410,7 +410,13 @@ def effective_any_compared(lrs, betas):
     return lrs / (1 - betas)
 
 
+def one_cycle_off_at_step_one(step, total, lr_min, lr_max, beta_min, beta_max):
+    lr, beta = one_cycle(step, total, lr_min, lr_max, beta_min, beta_max)
+    return (lr * 1.01 if step == 1 else lr), beta
+
+
 MORE_WRONG = [
+    (lesson08.one_cycle, one_cycle_off_at_step_one, "first at step 1."),
     (lesson08.effective_lr_along, effective_without_the_value, "give the value"),
     (lesson08.effective_lr_along, effective_any_compared, "compares a bool"),
     (lesson08.effective_lr_along, effective_refuses_zero, "β = 0 is allowed"),

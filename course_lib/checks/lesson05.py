@@ -548,9 +548,8 @@ def _recipe(
 
     lr = lr0 / factor if early else lr0
     best = (*stable(lr, 0.0, False, once_first), 0.0)
-    gradient_descent_lr = best[0]
+    starts = {"lr0": lr0, "gradient descent": best[0]}
     for beta in betas[:tried]:
-        starts = {"lr0": lr0, "gradient descent": gradient_descent_lr}
         start = starts.get(restart, best[0])
         lr, loss = stable(start, beta, diverged == "stop", once_momentum)
         if loss == math.inf and diverged == "stop":

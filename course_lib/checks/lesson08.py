@@ -228,7 +228,8 @@ def one_cycle(student: Callable, *, seed: int = 0) -> None:
         ]
         hint = diagnose(got, mistakes)
         if hint is None:
-            first = int(steps[first_wrong(np.stack(got), np.stack(right).T, rows=True)])
+            row = first_wrong(np.column_stack(got), np.column_stack(right), rows=True)
+            first = int(steps[row])
             which = "learning rate" if not close(got[0], right[0]) else "beta"
             hint = f"Your {which} is wrong, first at step {first}."
         fail(

@@ -6,6 +6,7 @@ the lesson's definitions on their own.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from course_lib.checks._core import (
     close,
     diagnose,
     fail,
+    first_wrong,
     passed,
     same_rows,
     shape_of,
@@ -98,12 +100,6 @@ def _rows(task: str, answer: Any, right: Array, case: str) -> Array:
     got = as_array(task, "the positions", answer, right.shape)
     _finite(task, "the positions", got, case)
     return got
-
-
-def _first_wrong_row(got: Array, right: Array) -> int:
-    with np.errstate(all="ignore"):
-        bad = ~np.isclose(got, right, rtol=1e-7, atol=1e-10).all(axis=-1)
-    return int(np.flatnonzero(bad)[0]) if bad.any() else 0
 
 
 # ---------------------------------------------------------------------------
@@ -258,25 +254,14 @@ def adam_update(student: Callable, *, seed: int = 0) -> None:
                 "first moment before the second.",
                 (update, new_s, new_m),
             ),
-            (
-                "Your results are in the wrong order: return (update, m, s), the "
-                "update first.",
-                (new_m, new_s, update),
-            ),
-            (
-                "Your results are in the wrong order: return (update, m, s), the "
-                "update first.",
-                (new_s, new_m, update),
-            ),
-            (
-                "Your results are in the wrong order: return (update, m, s), the "
-                "update first.",
-                (new_m, update, new_s),
-            ),
-            (
-                "Your results are in the wrong order: return (update, m, s), the "
-                "update first.",
-                (new_s, update, new_m),
+            *(
+                (
+                    "Your results are in the wrong order: return (update, m, s), "
+                    "the update first.",
+                    order,
+                )
+                for order in itertools.permutations(right)
+                if order[0] is not update
             ),
             (
                 "You returned the bias-corrected moments: the state must keep "
@@ -789,7 +774,7 @@ def stale_momentum(student: Callable, *, seed: int = 0) -> None:
         ]
         hint = diagnose(got, mistakes)
         if hint is None:
-            row = _first_wrong_row(got, right)
+            row = first_wrong(got, right, rows=True)
             hint = f"Your positions are wrong from row {row} on (row 0 is the start)."
             if delay == 0:
                 hint += " With delay=0 this is ordinary heavy ball."
@@ -912,7 +897,7 @@ def alternating_game(student: Callable, *, seed: int = 0) -> None:
         ]
         hint = diagnose(got, mistakes)
         if hint is None:
-            row = _first_wrong_row(got, right)
+            row = first_wrong(got, right, rows=True)
             hint = f"Your (x, y) are wrong from row {row} on (row 0 is the start)."
         fail(f"{hint} (test case with {case})")
     passed(task, count, seed)
